@@ -1,0 +1,48 @@
+"""Quarters in the organisation's time zone.
+
+An incident belongs to the quarter of its ``detected_at`` seen on the organisation's wall
+clock: an incident detected at 23:30 UTC on 30 September belongs to Q4 in Sydney.
+Quarters are written ``YYYY-Qn`` (``2026-Q3``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from maturity.errors import PeriodError
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def quarter_of(timestamps: pd.Series, timezone: str) -> pd.Series:
+    """The ``YYYY-Qn`` quarter of each UTC timestamp on ``timezone``'s wall clock (NA stays NA)."""
+    local = timestamps.dt.tz_convert(timezone).dt.tz_localize(None)
+    year = local.dt.year.astype("Int64").astype("string")
+    quarter = local.dt.quarter.astype("Int64").astype("string")
+    return (year + "-Q" + quarter).astype("string")
+
+
+def parse_quarter(text: str) -> pd.Period:
+    """``"2026-Q3"`` as a pandas quarterly Period; a clear error for anything else."""
+    match = _QUARTER.match(str(text).strip())
+    if not match:
+        raise PeriodError(f"quarter {text!r} is not of the form YYYY-Qn (for example 2026-Q3)")
+    return pd.Period(year=int(match[1]), quarter=int(match[2]), freq="Q")
+
+
+def format_quarter(period: pd.Period) -> str:
+    """A quarterly Period as ``YYYY-Qn``."""
+    return f"{period.year}-Q{period.quarter}"
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    """Every quarter from ``first`` to ``last`` inclusive, in order."""
+    start, end = parse_quarter(first), parse_quarter(last)
+    return [format_quarter(p) for p in pd.period_range(start, end, freq="Q")]
+
+
+def shift_quarter(quarter: str, quarters: int) -> str:
+    """The quarter ``quarters`` after (negative: before) ``quarter``."""
+    return format_quarter(parse_quarter(quarter) + quarters)
