@@ -1,0 +1,94 @@
+"""Chart builders: pure functions from tidy DataFrames to Altair charts, no I/O.
+
+Durations are in minutes. Every chart carries the count behind each point in its tooltip,
+and leaves periods without data blank rather than drawing them as zero.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from maturity.theme import COLOURS
+
+#: The recovery statistics drawn by ``recovery_trend``, in legend order.
+RECOVERY_SERIES = {
+    "mttr_median": ("Median", COLOURS["median"]),
+    "mttr_p90": ("90th percentile", COLOURS["p90"]),
+    "mttr": ("Mean (MTTR)", COLOURS["mean"]),
+}
+
+
+def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Time to recover per quarter: median, 90th percentile and mean, in minutes.
+
+    ``measures`` has one row per quarter (``period``) with ``mttr``, ``mttr_median``,
+    ``mttr_p90`` and ``resolved`` (the count behind each figure), as
+    ``measures_by_team_quarter`` returns for one team. The mean is dashed: it is the
+    standard's MTTR, but long tails move it more than the typical incident.
+    """
+    long = measures.melt(
+        id_vars=["period", "resolved", "open"],
+        value_vars=list(RECOVERY_SERIES),
+        var_name="measure",
+        value_name="minutes",
+    )
+    long["statistic"] = long["measure"].map(lambda m: RECOVERY_SERIES[m][0])
+    long["hours"] = long["minutes"] / 60.0
+    labels = [label for label, _ in RECOVERY_SERIES.values()]
+    colours = [colour for _, colour in RECOVERY_SERIES.values()]
+    base = alt.Chart(long, title=title).encode(
+        x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("minutes:Q", title="Minutes to recover"),
+        color=alt.Color(
+            "statistic:N",
+            title=None,
+            scale=alt.Scale(domain=labels, range=colours),
+            sort=labels,
+        ),
+        strokeDash=alt.StrokeDash(
+            "statistic:N",
+            title=None,
+            scale=alt.Scale(domain=labels, range=[[1, 0], [1, 0], [5, 4]]),
+            sort=labels,
+        ),
+        tooltip=[
+            alt.Tooltip("period:O", title="Quarter"),
+            alt.Tooltip("statistic:N", title="Statistic"),
+            alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
+            alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+            alt.Tooltip("resolved:Q", title="Resolved incidents (n)"),
+            alt.Tooltip("open:Q", title="Still open"),
+        ],
+    )
+    return base.mark_line(point=True).transform_filter("isValid(datum.minutes)")
+
+
+def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Incidents per quarter, resolved and still open stacked."""
+    long = measures.melt(
+        id_vars=["period"], value_vars=["resolved", "open"], var_name="state", value_name="count"
+    )
+    long["state"] = long["state"].map({"resolved": "Resolved", "open": "Still open"})
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("count:Q", title="Incidents", stack="zero"),
+            color=alt.Color(
+                "state:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Resolved", "Still open"],
+                    range=[COLOURS["resolved"], COLOURS["open"]],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("period:O", title="Quarter"),
+                alt.Tooltip("state:N", title="State"),
+                alt.Tooltip("count:Q", title="Incidents"),
+            ],
+        )
+        .properties(height=160)
+    )

@@ -1,0 +1,167 @@
+"""The ``maturity`` command. See ``maturity --help`` and DESIGN.md "Command line".
+
+A user's mistake (a missing file, an unknown format, bad YAML, a wrong quarter) prints one
+line naming the problem and exits 2; ``validate`` exits 1 when files load but no row is
+usable; ``review`` exits 1 when any team's report failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import maturity
+from maturity.errors import MaturityError, NoUsableDataError
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from maturity.incidents import REJECTED, load_incidents
+
+    loaded = load_incidents(args.paths)
+    quality = loaded.quality()
+    if args.json:
+        _print_json({"quality": quality})
+    else:
+        print(_ledger_summary(loaded))
+    if quality["rows_used"] == 0:
+        if not args.json:
+            rejected = loaded.count(REJECTED)
+            print(f"no usable incident: {quality['rows_read']} rows read, {rejected} rejected")
+        return NoUsableDataError.exit_code
+    return 0
+
+
+def _ledger_summary(loaded: Any, examples: int = 3) -> str:
+    ledger = loaded.ledger
+    lines = [
+        f"{len(ledger)} rows read: {loaded.count('used')} used, {loaded.count('excluded')} "
+        f"excluded, {loaded.count('rejected')} rejected"
+    ]
+    for file, rows in ledger.groupby("file", sort=True):
+        counts = rows["action"].value_counts()
+        lines.append(
+            f"  {file}: {len(rows)} rows, {int(counts.get('used', 0))} used, "
+            f"{int(counts.get('excluded', 0))} excluded, {int(counts.get('rejected', 0))} rejected"
+        )
+    problems = ledger[ledger["action"] != "used"]
+    if len(problems):
+        kinds = problems.assign(kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True))
+        for (action, kind), rows in kinds.groupby(["action", "kind"], sort=True):
+            lines.append(f"{action}: {kind} ({len(rows)} rows)")
+            for r in rows.head(examples).itertuples(index=False):
+                ident = f" {r.incident_id}" if isinstance(r.incident_id, str) else ""
+                lines.append(f"    {r.file} row {r.row}{ident}: {r.reason}")
+            if len(rows) > examples:
+                lines.append(f"    ... and {len(rows) - examples} more (--json lists all)")
+    return "\n".join(lines)
+
+
+def cmd_measures(args: argparse.Namespace) -> int:
+    from maturity.config import is_assessment_folder, load_assessment
+    from maturity.incidents import load_incidents
+    from maturity.measures import measures_by_team_quarter, to_records
+
+    teams = None
+    if is_assessment_folder(_path(args.path)):
+        teams = sorted(load_assessment(args.path).teams)
+    loaded = load_incidents(args.path)
+    if loaded.count("used") == 0:
+        raise NoUsableDataError(f"{args.path}: no usable incident ({loaded.rows_read} rows read)")
+    table = measures_by_team_quarter(loaded.incidents, teams=teams)
+    if args.json:
+        _print_json({"measures": to_records(table), "quality": loaded.quality()})
+        return 0
+    from maturity.report import format_minutes
+
+    header = f"{'team':<16} {'period':<8} {'incidents':>9} {'open':>5} {'median':>9} {'p90':>9} {'mean':>9}"
+    print(header)
+    for r in to_records(table):
+        print(
+            f"{r['team']:<16} {r['period']:<8} {r['incidents']:>9} {r['open']:>5} "
+            f"{format_minutes(r['mttr_median']):>9} {format_minutes(r['mttr_p90']):>9} "
+            f"{format_minutes(r['mttr']):>9}"
+        )
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from maturity.review import run_review
+
+    def progress(result: Any) -> None:
+        state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        print(f"  {result.team:<16} {state} ({result.seconds:.1f} s)", flush=True)
+
+    print(f"reviewing {args.path} ...", flush=True)
+    review = run_review(
+        args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
+        progress=progress,
+    )  # fmt: skip
+    print(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}")
+    if review.failed:
+        print(f"{len(review.failed)} of {len(review.teams)} team reports failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="maturity",
+        description="Recovery-maturity reviews from incident exports and questionnaires.",
+    )
+    parser.add_argument("--version", action="version", version=f"maturity {maturity.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="read exports or an assessment folder; print the row ledger")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="assessment folder or export files")
+    p.add_argument("--json", action="store_true", help="print the quality object as JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("measures", help="key measures per team and quarter, plus team ALL")
+    p.add_argument("path", metavar="PATH", help="assessment folder or an export file")
+    p.add_argument("--json", action="store_true", help="print measures and quality as JSON")
+    p.set_defaults(func=cmd_measures)
+
+    p = sub.add_parser("review", help="the whole quarterly review: reports for every team")
+    p.add_argument("path", metavar="PATH", help="assessment folder")
+    p.add_argument("--quarter", help="YYYY-Qn (default: the latest with answers)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    p.add_argument("--jobs", type=int, default=2, help="reports built at once (default: 2)")
+    p.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                   help="also write PDF reports (default: yes)")  # fmt: skip
+    p.set_defaults(func=cmd_review)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except MaturityError as exc:
+        print(f"maturity: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("maturity: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (``| head``) left: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    sys.exit(main())

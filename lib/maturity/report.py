@@ -1,0 +1,295 @@
+"""What the report notebooks show: a team's data for one quarter, and its HTML blocks.
+
+Report notebooks stay thin: each cell calls one function here and displays the result.
+Every block returns ``IPython.display.HTML`` built with escaping, so text from incident data
+(titles, services, reasons) is always shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+from maturity.config import Assessment, Team, load_assessment
+from maturity.errors import ConfigError
+from maturity.incidents import EXCLUDED, REJECTED, USED, IncidentSet, load_incidents
+from maturity.measures import measures_by_team_quarter, to_records
+from maturity.periods import parse_quarter, quarter_range, shift_quarter
+
+#: Quarters of history shown in a team report: the assessed one and the seven before.
+HISTORY_QUARTERS = 8
+RECORD_MIMETYPE = "application/vnd.maturity.record+json"
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class TeamQuarter:
+    """One team's data for the quarter under review, with its history."""
+
+    assessment: Assessment
+    team: Team
+    quarter: str
+    incidents: IncidentSet
+    measures: pd.DataFrame  # every team (and ALL), every quarter of the history
+
+    @classmethod
+    def load(cls, assessment: str | Path | Assessment, team: str, quarter: str) -> TeamQuarter:
+        """Load the assessment's incidents and compute the measures for ``team``."""
+        if not isinstance(assessment, Assessment):
+            assessment = load_assessment(assessment)
+        if team not in assessment.teams:
+            known = ", ".join(sorted(assessment.teams))
+            raise ConfigError(f"team {team!r} is not in {assessment.key}/assessment.yaml ({known})")
+        parse_quarter(quarter)
+        incidents = load_incidents(assessment)
+        quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
+        measures = measures_by_team_quarter(
+            incidents.incidents, teams=sorted(assessment.teams), quarters=quarters
+        )
+        return cls(assessment, assessment.teams[team], quarter, incidents, measures)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """This team's measures, one row per quarter, oldest first."""
+        return self.measures[self.measures["team"] == self.team.key].reset_index(drop=True)
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """This team's measures for the assessed quarter (JSON-ready: None for no data)."""
+        row = self.history[self.history["period"] == self.quarter]
+        return to_records(row)[0]
+
+    @property
+    def previous(self) -> dict[str, Any]:
+        row = self.history[self.history["period"] == shift_quarter(self.quarter, -1)]
+        return to_records(row)[0]
+
+    def team_incidents(self) -> IncidentSet:
+        return self.incidents.for_team(self.team.key)
+
+
+def format_minutes(minutes: float | None) -> str:
+    """A duration for people: ``42 min``, ``3.5 h``, ``2.1 d`` (``—`` for no data)."""
+    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+        return MISSING
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} d"
+
+
+def format_share(share: float | None) -> str:
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return MISSING
+    return f"{share:.0%}"
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def title_block(report: TeamQuarter) -> HTML:
+    """The report's title: team, quarter, organisation."""
+    return HTML(
+        f"<h1>{_e(report.team.name)}: recovery from failure</h1>"
+        f'<p class="subtitle">{_e(report.assessment.organisation)} · quarterly maturity review '
+        f"· {_e(report.quarter)} · standard: services are restored quickly and safely "
+        "following failure (MTTR)</p>"
+    )
+
+
+def _card(label: str, value: str, detail: str) -> str:
+    return (
+        f'<div class="card"><div class="label">{_e(label)}</div>'
+        f'<div class="value">{_e(value)}</div><div class="detail">{_e(detail)}</div></div>'
+    )
+
+
+def headline(report: TeamQuarter) -> HTML:
+    """Four cards: median and 90th percentile time to recover, the mean, and the counts."""
+    now = report.current
+    n = now["resolved"]
+    cards = [
+        _card("Median time to recover", format_minutes(now["mttr_median"]), f"n = {n} resolved"),
+        _card("90th percentile", format_minutes(now["mttr_p90"]), f"n = {n} resolved"),
+        _card("MTTR (mean)", format_minutes(now["mttr"]), "the standard's measure; long tails move it"),
+        _card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
+    ]
+    note = ""
+    if now["incidents"] == 0:
+        note = f'<p class="callout">No incidents were detected in {_e(report.quarter)}.</p>'
+    elif n < 10:
+        note = (
+            f'<p class="callout">Only {n} resolved incident{"s" if n != 1 else ""} in '
+            f"{_e(report.quarter)}: too few for a reliable median; read the figures as "
+            "indications, not trends.</p>"
+        )
+    return HTML(f'<div class="cards">{"".join(cards)}</div>{note}')
+
+
+def table(
+    rows: Iterable[Sequence[Any]],
+    header: Sequence[str],
+    *,
+    highlight: Iterable[int] = (),
+    text_columns: Iterable[int] = (0,),
+) -> str:
+    """An escaped HTML table; ``highlight`` marks row numbers, ``text_columns`` left-aligns."""
+    marked, text = set(highlight), set(text_columns)
+
+    def cell(tag: str, j: int, value: Any) -> str:
+        classes = []
+        if j in text:
+            classes.append("text")
+        if value == MISSING:
+            classes.append("missing")
+        attr = f' class="{" ".join(classes)}"' if classes else ""
+        return f"<{tag}{attr}>{_e(value)}</{tag}>"
+
+    head = "".join(cell("th", j, h) for j, h in enumerate(header))
+    body = []
+    for i, row in enumerate(rows):
+        attr = ' class="current"' if i in marked else ""
+        body.append(f"<tr{attr}>" + "".join(cell("td", j, v) for j, v in enumerate(row)) + "</tr>")
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def quarter_table(report: TeamQuarter) -> HTML:
+    """Incidents and recovery statistics per quarter, the assessed quarter highlighted."""
+    rows, current = [], []
+    for i, r in enumerate(to_records(report.history)):
+        rows.append(
+            [
+                r["period"],
+                r["incidents"],
+                r["resolved"],
+                r["open"],
+                format_minutes(r["mttr_median"]),
+                format_minutes(r["mttr_p90"]),
+                format_minutes(r["mttr"]),
+            ]
+        )
+        if r["period"] == report.quarter:
+            current.append(i)
+    header = ["Quarter", "Incidents", "Resolved", "Open", "Median", "90th pct", "Mean (MTTR)"]
+    return HTML(table(rows, header, highlight=current))
+
+
+PHASE_LABELS = (
+    ("detect_median", "Detect", "impact start → detected"),
+    ("escalate_median", "Escalate", "detected → acknowledged"),
+    ("respond_median", "Respond", "acknowledged → mitigated"),
+    ("fix_median", "Fix", "mitigated → resolved"),
+    ("comms_latency_median", "Stakeholder comms", "detected → first notification"),
+)
+RATE_LABELS = (
+    ("runbook_usage_rate", "Runbook usage", "resolved with a runbook"),
+    ("automation_coverage", "Recovery automation", "resolved by automated response or rollback"),
+    ("pir_rate", "Post-incident reviews", "followed by a structured review"),
+)
+
+
+def phase_table(report: TeamQuarter) -> HTML:
+    """Median minutes of each lifecycle phase, this quarter and the one before, with n."""
+    now, before = report.current, report.previous
+    rows = [
+        [
+            label,
+            span,
+            format_minutes(now[key]),
+            now[f"{key}_n"],
+            format_minutes(before[key]),
+            before[f"{key}_n"],
+        ]
+        for key, label, span in PHASE_LABELS
+    ]
+    header = ["Phase", "From → to", report.quarter, "n", shift_quarter(report.quarter, -1), "n"]
+    return HTML(table(rows, header, text_columns=(0, 1)))
+
+
+def practice_table(report: TeamQuarter) -> HTML:
+    """Runbook usage, automation coverage and review rate, with the counts behind them."""
+    now, before = report.current, report.previous
+    rows = [
+        [
+            label,
+            meaning,
+            format_share(now[key]),
+            now[f"{key}_n"],
+            format_share(before[key]),
+            before[f"{key}_n"],
+        ]
+        for key, label, meaning in RATE_LABELS
+    ]
+    header = ["Practice", "Share of resolved incidents", report.quarter, "n known",
+              shift_quarter(report.quarter, -1), "n known"]  # fmt: skip
+    return HTML(table(rows, header, text_columns=(0, 1)))
+
+
+def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
+    """How this team's rows were accounted for, with the first rows not used and why."""
+    ledger = report.team_incidents().ledger
+    counts = ledger["action"].value_counts()
+    used, excluded, rejected = (int(counts.get(a, 0)) for a in (USED, EXCLUDED, REJECTED))
+    unattributed = int(report.incidents.ledger["team"].isna().sum())
+    parts = [
+        f"<p>{len(ledger)} rows read for this team, all quarters: <b>{used}</b> used, "
+        f"<b>{excluded}</b> excluded, <b>{rejected}</b> rejected.</p>"
+    ]
+    problems = ledger[ledger["action"] != USED]
+    if len(problems):
+        reasons = problems.assign(kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True))
+        summary = reasons.groupby(["action", "kind"]).size().reset_index(name="rows")
+        parts.append(table(summary.itertuples(index=False), ["Action", "Reason", "Rows"],
+                           text_columns=(0, 1)))  # fmt: skip
+        shown = problems.head(examples)
+        parts.append(
+            table(
+                shown[["file", "row", "incident_id", "action", "reason"]]
+                .fillna(MISSING)
+                .itertuples(index=False),
+                ["File", "Row", "Incident", "Action", "Reason"],
+                text_columns=(0, 2, 3, 4),
+            )
+        )
+        if len(problems) > examples:
+            parts.append(f'<p class="note">…and {len(problems) - examples} more; '
+                         "<code>maturity validate</code> lists them all.</p>")  # fmt: skip
+    if unattributed:
+        parts.append(
+            f'<p class="note">{unattributed} rows of the organisation could not be attributed '
+            "to any team; the review's index lists them.</p>"
+        )
+    return HTML("".join(parts))
+
+
+def record(report: TeamQuarter) -> dict[str, Any]:
+    """The report's headline numbers, stored in the executed notebook for tests and audit.
+
+    Displayed with ``IPython.display.display(..., raw=True)`` under a mimetype that HTML
+    and PDF ignore, so the numbers are kept beside the report without showing.
+    """
+    payload = {"team": report.team.key, "quarter": report.quarter, **report.current}
+    return {RECORD_MIMETYPE: payload}
+
+
+def read_record(notebook: Any) -> dict[str, Any]:
+    """The record an executed report notebook stored (``nbformat`` node or path)."""
+    import nbformat
+
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = nbformat.read(str(notebook), as_version=4)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD_MIMETYPE in data:
+                return dict(data[RECORD_MIMETYPE])
+    raise KeyError("the notebook holds no maturity record")

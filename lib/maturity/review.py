@@ -1,0 +1,249 @@
+"""The quarterly review: every team's report, an index page and ``summary.json``.
+
+Report notebooks run through papermill's Python API in worker processes (``jobs`` at a
+time; each notebook starts its own kernel), are rendered to offline HTML and, optionally,
+PDF. One team's failure never stops the others: it is recorded in ``summary.json`` and
+the index, and the review as a whole reports failure.
+
+Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
+``teams/<team>.html|pdf`` and ``notebooks/<team>.ipynb`` (executed, for audit).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import maturity
+from maturity.config import Assessment, load_assessment
+from maturity.errors import InputFileError, PeriodError
+from maturity.incidents import USED, IncidentSet, load_incidents
+from maturity.periods import parse_quarter
+from maturity.report import format_minutes, read_record
+from maturity.render import TEMPLATES
+
+#: Where the report notebooks live: ``MATURITY_NOTEBOOKS``, else the checkout's notebooks/.
+NOTEBOOKS = Path(
+    os.environ.get("MATURITY_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks")
+)
+TEAM_NOTEBOOK = "team_report.ipynb"
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class TeamJob:
+    """Everything a worker needs to produce one team's report."""
+
+    assessment: str
+    team: str
+    team_name: str
+    organisation: str
+    quarter: str
+    out_dir: str
+    pdf: bool
+
+
+@dataclass
+class TeamResult:
+    team: str
+    name: str
+    status: str  # "ok" or "failed"
+    html: str | None = None
+    pdf: str | None = None
+    notebook: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    headline: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReviewResult:
+    organisation: str
+    quarter: str
+    out_dir: Path
+    teams: list[TeamResult]
+
+    @property
+    def failed(self) -> list[TeamResult]:
+        return [t for t in self.teams if t.status != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def default_quarter(assessment: Assessment, incidents: IncidentSet) -> str:
+    """The latest quarter with answers; without answers, the latest with incidents."""
+    answered = assessment.quarters_with_answers()
+    if answered:
+        return answered[-1]
+    quarters = incidents.incidents["quarter"].dropna()
+    if quarters.empty:
+        raise PeriodError(f"{assessment.key}: no usable incidents and no answers to review")
+    return str(quarters.max())
+
+
+def check_quarter(quarter: str, assessment: Assessment, incidents: IncidentSet) -> None:
+    """A clear error for a quarter with neither incidents nor answers."""
+    parse_quarter(quarter)
+    quarters = incidents.incidents["quarter"].dropna()
+    if quarter in set(quarters) or quarter in assessment.quarters_with_answers():
+        return
+    span = f"incidents cover {quarters.min()} to {quarters.max()}" if len(quarters) else "no incidents"
+    raise PeriodError(f"{assessment.key}: no incidents or answers in {quarter} ({span})")
+
+
+def run_review(
+    assessment_path: str | Path,
+    *,
+    quarter: str | None = None,
+    out: str | Path = "reports",
+    jobs: int = 2,
+    pdf: bool = True,
+    progress: Any = None,
+) -> ReviewResult:
+    """Run the quarterly review of an assessment folder; see the module docstring."""
+    assessment = load_assessment(assessment_path)
+    incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
+    quarter = quarter or default_quarter(assessment, incidents)
+    check_quarter(quarter, assessment, incidents)
+    notebook = NOTEBOOKS / TEAM_NOTEBOOK
+    if not notebook.is_file():
+        raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
+
+    out_dir = Path(out) / assessment.key / quarter
+    for sub in ("teams", "notebooks"):
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    jobs_list = [
+        TeamJob(
+            assessment=str(assessment.root.resolve()),
+            team=team.key,
+            team_name=team.name,
+            organisation=assessment.organisation,
+            quarter=quarter,
+            out_dir=str(out_dir.resolve()),
+            pdf=pdf,
+        )
+        for team in sorted(assessment.teams.values(), key=lambda t: t.key)
+    ]
+    results: list[TeamResult] = []
+    # Spawned workers: a forked process would inherit this one's threads and open files.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        for result in pool.map(run_team, jobs_list):
+            results.append(result)
+            if progress:
+                progress(result)
+    review = ReviewResult(assessment.organisation, quarter, out_dir, results)
+    write_index(review, assessment, incidents)
+    return review
+
+
+def run_team(job: TeamJob) -> TeamResult:
+    """Execute, render and write one team's report; never raises."""
+    import papermill
+
+    from maturity.render import notebook_to_html, notebook_to_pdf
+
+    started = time.perf_counter()
+    out_dir = Path(job.out_dir)
+    executed = out_dir / "notebooks" / f"{job.team}.ipynb"
+    result = TeamResult(job.team, job.team_name, "failed", notebook=f"notebooks/{job.team}.ipynb")
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS / TEAM_NOTEBOOK),
+            str(executed),
+            parameters={"assessment": job.assessment, "team": job.team, "quarter": job.quarter},
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(NOTEBOOKS),
+            # ipykernel warns at every start that its local TCP socket is unencrypted.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+        result.headline = read_record(executed)
+        title = f"{job.team_name}: recovery maturity {job.quarter}"
+        footer = (
+            f"{job.organisation} · {job.team_name} · {job.quarter} · generated by maturity "
+            f"{maturity.__version__}; executed notebook: notebooks/{job.team}.ipynb"
+        )
+        page = notebook_to_html(executed, title=title, footer=footer)
+        (out_dir / "teams" / f"{job.team}.html").write_text(page, encoding="utf-8")
+        result.html = f"teams/{job.team}.html"
+        if job.pdf:
+            notebook_to_pdf(page, out_dir / "teams" / f"{job.team}.pdf")
+            result.pdf = f"teams/{job.team}.pdf"
+        result.status = "ok"
+    except Exception as exc:  # one team's failure must not stop the others
+        result.error = _one_line(exc)
+    result.seconds = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _one_line(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue}".strip()
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+def write_index(review: ReviewResult, assessment: Assessment, incidents: IncidentSet) -> None:
+    """Write ``index.html`` and ``summary.json`` for a finished review."""
+    quality = incidents.quality()
+    problems = incidents.ledger[incidents.ledger["action"] != USED]
+    reasons = (
+        problems.assign(reason=problems["reason"].str.replace(r" (of|for) .*", "", regex=True))
+        .groupby(["action", "reason"])
+        .size()
+        .reset_index(name="rows")
+        .to_dict(orient="records")
+    )
+    unattributed = incidents.ledger[incidents.ledger["team"].isna()]
+    teams = []
+    for t in review.teams:
+        row = asdict(t)
+        row["median"] = format_minutes(t.headline.get("mttr_median"))
+        row["p90"] = format_minutes(t.headline.get("mttr_p90"))
+        row["mean"] = format_minutes(t.headline.get("mttr"))
+        teams.append(row)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
+    )
+    page = env.get_template("index.html.j2").render(
+        organisation=review.organisation,
+        quarter=review.quarter,
+        timezone=assessment.timezone,
+        teams=teams,
+        failed=review.failed,
+        quality=quality,
+        files=[assessment.relative(p) for p in assessment.incident_files()],
+        reasons=reasons,
+        unattributed=unattributed.to_dict(orient="records"),
+        css=(TEMPLATES / "report" / "report.css").read_text(),
+        version=maturity.__version__,
+        assessment=assessment.key,
+    )
+    (review.out_dir / "index.html").write_text(page, encoding="utf-8")
+    summary = {
+        "organisation": review.organisation,
+        "assessment": assessment.key,
+        "quarter": review.quarter,
+        "maturity_version": maturity.__version__,
+        "status": "ok" if review.ok else "failed",
+        "teams": [
+            {k: v for k, v in asdict(t).items() if k != "seconds"} for t in review.teams
+        ],
+        "quality": {k: v for k, v in quality.items() if k != "issues"},
+    }
+    (review.out_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
