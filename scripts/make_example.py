@@ -5,14 +5,14 @@ stories over eight quarters (2024-Q4 to 2026-Q3), questionnaire answers for the 
 quarters, and the data-quality problems real exports have (test incidents, game days,
 re-exported duplicates, unmapped services, impossible timestamps).
 
-Seeded: the same seed writes byte-identical CSV and YAML files (the XLSX differs only in
-its zip timestamps). Run ``python scripts/make_example.py`` after changing it and commit
+Seeded and reproducible: the same seed writes byte-identical files. Run ``python scripts/make_example.py`` after changing it and commit
 the output, so ``make review`` needs no extra step.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -145,7 +145,9 @@ def team_incidents(story: Story, rng: np.random.Generator) -> pd.DataFrame:
         recovery = _lognormal(rng, _lerp(story.median_minutes, t), story.spread, count)
         recovery *= 1.55 - 0.15 * severity
         detect = _lognormal(rng, _lerp(story.detect_minutes, t), 0.9, count)
-        escalate = np.minimum(_lognormal(rng, _lerp(story.escalate_minutes, t), 0.7, count), 0.3 * recovery)
+        escalate = np.minimum(
+            _lognormal(rng, _lerp(story.escalate_minutes, t), 0.7, count), 0.3 * recovery
+        )
         mitigate_share = rng.beta(5, 2, count)
         comms = _lognormal(rng, _lerp(story.comms_minutes, t), 0.8, count)
         for i in range(count):
@@ -155,9 +157,9 @@ def team_incidents(story: Story, rng: np.random.Generator) -> pd.DataFrame:
             resolved = detected + timedelta(minutes=float(recovery[i]))
             mitigated = acknowledged + (resolved - acknowledged) * float(mitigate_share[i])
             mitigated = mitigated if mitigated < EXPORTED_AT else None
-            if EXPORTED_AT - detected < timedelta(days=STILL_OPEN_DAYS):
-                if rng.random() < STILL_OPEN_SHARE:
-                    resolved = EXPORTED_AT + timedelta(days=1)
+            recent = EXPORTED_AT - detected < timedelta(days=STILL_OPEN_DAYS)
+            if recent and rng.random() < STILL_OPEN_SHARE:
+                resolved = EXPORTED_AT + timedelta(days=1)
             full = rng.random() < story.timestamps_kept
             known = rng.random() < story.flags_known
             service = story.services[int(rng.integers(len(story.services)))]
@@ -221,7 +223,9 @@ def write_assessment(out: Path, seed: int) -> None:
     for column in ("started_at", "acknowledged_at", "mitigated_at", "resolved_at", "notified_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.floor("s")
     frame["detected_at"] = pd.to_datetime(frame["detected_at"], utc=True)
-    frame = frame.sort_values("detected_at", na_position="first", kind="stable").reset_index(drop=True)
+    frame = frame.sort_values("detected_at", na_position="first", kind="stable").reset_index(
+        drop=True
+    )
 
     if out.exists():
         shutil.rmtree(out)
@@ -251,7 +255,14 @@ def write_assessment(out: Path, seed: int) -> None:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
-    for column in ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "notified_at"):
+    for column in (
+        "started_at",
+        "detected_at",
+        "acknowledged_at",
+        "mitigated_at",
+        "resolved_at",
+        "notified_at",
+    ):
         out[column] = out[column].map(lambda v: "" if pd.isna(v) else v.isoformat())
     out.to_csv(path, index=False, lineterminator="\n")
 
@@ -282,6 +293,26 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     workbook.properties.created = datetime(2026, 10, 2, 9, 0)
     workbook.properties.modified = datetime(2026, 10, 2, 9, 0)
     workbook.save(path)
+    _fix_zip_times(path)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the workbook's zip entries with a fixed time, so the file is reproducible."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    # openpyxl stamps the save time as "modified" whatever the workbook says.
+    entries = [
+        (name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-10-02T09:00:00Z", data))
+        if name == "docProps/core.xml"
+        else (name, data)
+        for name, data in entries
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            target.writestr(zipfile.ZipInfo(name, date_time=(2026, 10, 2, 9, 0, 0)), data,
+                            compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
 
 
 def _write_answers(path: Path, team: str, quarter: str, levels: dict[str, str]) -> None:

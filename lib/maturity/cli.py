@@ -53,7 +53,9 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
         )
     problems = ledger[ledger["action"] != "used"]
     if len(problems):
-        kinds = problems.assign(kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True))
+        kinds = problems.assign(
+            kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True)
+        )
         for (action, kind), rows in kinds.groupby(["action", "kind"], sort=True):
             lines.append(f"{action}: {kind} ({len(rows)} rows)")
             for r in rows.head(examples).itertuples(index=False):
@@ -81,8 +83,10 @@ def cmd_measures(args: argparse.Namespace) -> int:
         return 0
     from maturity.report import format_minutes
 
-    header = f"{'team':<16} {'period':<8} {'incidents':>9} {'open':>5} {'median':>9} {'p90':>9} {'mean':>9}"
-    print(header)
+    print(
+        f"{'team':<16} {'period':<8} {'incidents':>9} {'open':>5} "
+        f"{'median':>9} {'p90':>9} {'mean':>9}"
+    )
     for r in to_records(table):
         print(
             f"{r['team']:<16} {r['period']:<8} {r['incidents']:>9} {r['open']:>5} "
@@ -125,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"maturity {maturity.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="read exports or an assessment folder; print the row ledger")
+    p = sub.add_parser(
+        "validate", help="read exports or an assessment folder; print the row ledger"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="assessment folder or export files")
     p.add_argument("--json", action="store_true", help="print the quality object as JSON")
     p.set_defaults(func=cmd_validate)

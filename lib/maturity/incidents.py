@@ -159,14 +159,25 @@ def _load(files: Iterable[Path], assessment: Assessment | None) -> IncidentSet:
 
 
 def _empty_rows() -> pd.DataFrame:
-    columns = [*CANONICAL_COLUMNS, "source_file", "source_row", "source_format", "exclude", "reject"]
+    columns = [
+        *CANONICAL_COLUMNS,
+        "source_file",
+        "source_row",
+        "source_format",
+        "exclude",
+        "reject",
+    ]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def _normalise_file(path: Path, label: str, settings: SourceSettings, org_timezone: str) -> pd.DataFrame:
+def _normalise_file(
+    path: Path, label: str, settings: SourceSettings, org_timezone: str
+) -> pd.DataFrame:
     raw = read_table(path, label)
     columns = [c for c in raw.columns if c != ROW]
-    source = get_format(settings.format, label) if settings.format else detect_format(columns, label)
+    source = (
+        get_format(settings.format, label) if settings.format else detect_format(columns, label)
+    )
     mapped = source.to_canonical(raw.drop(columns=ROW))
     timezone = settings.timezone or org_timezone
 
@@ -274,6 +285,12 @@ def _drop_duplicates(rows: pd.DataFrame) -> None:
     group["_order"] = range(len(group))
     group = group.sort_values(["incident_id", "_filled", "_resolved", "_order"])
     kept = group.groupby("incident_id", sort=False).tail(1)
-    kept_at = dict(zip(kept["incident_id"], kept["source_file"] + " row " + kept["source_row"].astype(str), strict=True))
+    kept_at = dict(
+        zip(
+            kept["incident_id"],
+            kept["source_file"] + " row " + kept["source_row"].astype(str),
+            strict=True,
+        )
+    )
     dropped = group.index.difference(kept.index)
     rows.loc[dropped, "exclude"] = "duplicate of " + rows.loc[dropped, "incident_id"].map(kept_at)

@@ -20,7 +20,7 @@ from IPython.display import HTML
 from maturity.config import Assessment, Team, load_assessment
 from maturity.errors import ConfigError
 from maturity.incidents import EXCLUDED, REJECTED, USED, IncidentSet, load_incidents
-from maturity.measures import measures_by_team_quarter, to_records
+from maturity.measures import measures_by_team_quarter, recovery_minutes, to_records
 from maturity.periods import parse_quarter, quarter_range, shift_quarter
 
 #: Quarters of history shown in a team report: the assessed one and the seven before.
@@ -120,7 +120,9 @@ def headline(report: TeamQuarter) -> HTML:
     cards = [
         _card("Median time to recover", format_minutes(now["mttr_median"]), f"n = {n} resolved"),
         _card("90th percentile", format_minutes(now["mttr_p90"]), f"n = {n} resolved"),
-        _card("MTTR (mean)", format_minutes(now["mttr"]), "the standard's measure; long tails move it"),
+        _card(
+            "MTTR (mean)", format_minutes(now["mttr"]), "the standard's measure; long tails move it"
+        ),
         _card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
     ]
     note = ""
@@ -159,7 +161,9 @@ def table(
     for i, row in enumerate(rows):
         attr = ' class="current"' if i in marked else ""
         body.append(f"<tr{attr}>" + "".join(cell("td", j, v) for j, v in enumerate(row)) + "</tr>")
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (
+        f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def quarter_table(report: TeamQuarter) -> HTML:
@@ -246,7 +250,9 @@ def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
     ]
     problems = ledger[ledger["action"] != USED]
     if len(problems):
-        reasons = problems.assign(kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True))
+        reasons = problems.assign(
+            kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True)
+        )
         summary = reasons.groupby(["action", "kind"]).size().reset_index(name="rows")
         parts.append(table(summary.itertuples(index=False), ["Action", "Reason", "Rows"],
                            text_columns=(0, 1)))  # fmt: skip
@@ -293,3 +299,28 @@ def read_record(notebook: Any) -> dict[str, Any]:
             if RECORD_MIMETYPE in data:
                 return dict(data[RECORD_MIMETYPE])
     raise KeyError("the notebook holds no maturity record")
+
+
+def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
+    """The quarter's longest incidents; still-open ones first, as they may be longer yet."""
+    incidents = report.team_incidents().incidents
+    quarter = incidents[incidents["quarter"] == report.quarter].copy()
+    if quarter.empty:
+        return HTML(f'<p class="note">No incidents in {_e(report.quarter)}.</p>')
+    quarter["minutes"] = recovery_minutes(quarter)
+    quarter["is_open"] = quarter["resolved_at"].isna()
+    top = quarter.sort_values(["is_open", "minutes", "incident_id"], ascending=[False, False, True])
+    local = top["detected_at"].dt.tz_convert(report.assessment.timezone)
+    rows = [
+        [
+            r.incident_id,
+            r.title if isinstance(r.title, str) else MISSING,
+            r.service if isinstance(r.service, str) else MISSING,
+            f"SEV{r.severity}" if not pd.isna(r.severity) else MISSING,
+            when.strftime("%d %b %H:%M"),
+            ("still open" if r.is_open else format_minutes(r.minutes)),
+        ]
+        for r, when in zip(top.head(count).itertuples(index=False), local.head(count), strict=True)
+    ]
+    header = ["Incident", "Title", "Service", "Severity", "Detected", "Time to recover"]
+    return HTML(table(rows, header, text_columns=(0, 1, 2, 3, 4)))

@@ -27,15 +27,17 @@ from maturity.config import Assessment, load_assessment
 from maturity.errors import InputFileError, PeriodError
 from maturity.incidents import USED, IncidentSet, load_incidents
 from maturity.periods import parse_quarter
-from maturity.report import format_minutes, read_record
 from maturity.render import TEMPLATES
+from maturity.report import format_minutes, read_record
 
-#: Where the report notebooks live: ``MATURITY_NOTEBOOKS``, else the checkout's notebooks/.
-NOTEBOOKS = Path(
-    os.environ.get("MATURITY_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks")
-)
 TEAM_NOTEBOOK = "team_report.ipynb"
 KERNEL = "python3"
+
+
+def notebooks_dir() -> Path:
+    """Where the report notebooks live: ``MATURITY_NOTEBOOKS``, else the checkout's notebooks/."""
+    default = Path(__file__).resolve().parents[2] / "notebooks"
+    return Path(os.environ.get("MATURITY_NOTEBOOKS") or default)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ def check_quarter(quarter: str, assessment: Assessment, incidents: IncidentSet) 
     quarters = incidents.incidents["quarter"].dropna()
     if quarter in set(quarters) or quarter in assessment.quarters_with_answers():
         return
-    span = f"incidents cover {quarters.min()} to {quarters.max()}" if len(quarters) else "no incidents"
+    span = (
+        f"incidents cover {quarters.min()} to {quarters.max()}" if len(quarters) else "no incidents"
+    )
     raise PeriodError(f"{assessment.key}: no incidents or answers in {quarter} ({span})")
 
 
@@ -115,7 +119,7 @@ def run_review(
     incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
     quarter = quarter or default_quarter(assessment, incidents)
     check_quarter(quarter, assessment, incidents)
-    notebook = NOTEBOOKS / TEAM_NOTEBOOK
+    notebook = notebooks_dir() / TEAM_NOTEBOOK
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
 
@@ -159,12 +163,12 @@ def run_team(job: TeamJob) -> TeamResult:
     result = TeamResult(job.team, job.team_name, "failed", notebook=f"notebooks/{job.team}.ipynb")
     try:
         papermill.execute_notebook(
-            str(NOTEBOOKS / TEAM_NOTEBOOK),
+            str(notebooks_dir() / TEAM_NOTEBOOK),
             str(executed),
             parameters={"assessment": job.assessment, "team": job.team, "quarter": job.quarter},
             kernel_name=KERNEL,
             progress_bar=False,
-            cwd=str(NOTEBOOKS),
+            cwd=str(notebooks_dir()),
             # ipykernel warns at every start that its local TCP socket is unencrypted.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -239,9 +243,7 @@ def write_index(review: ReviewResult, assessment: Assessment, incidents: Inciden
         "quarter": review.quarter,
         "maturity_version": maturity.__version__,
         "status": "ok" if review.ok else "failed",
-        "teams": [
-            {k: v for k, v in asdict(t).items() if k != "seconds"} for t in review.teams
-        ],
+        "teams": [{k: v for k, v in asdict(t).items() if k != "seconds"} for t in review.teams],
         "quality": {k: v for k, v in quality.items() if k != "issues"},
     }
     (review.out_dir / "summary.json").write_text(

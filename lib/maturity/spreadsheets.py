@@ -41,7 +41,9 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
     elif suffix == ".xlsx":
         table = _read_xlsx(path, label)
     else:
-        raise InputFileError(f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
+        raise InputFileError(
+            f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx"
+        )
     cells = table.drop(columns=ROW)
     blank = cells.isna() | cells.astype("string").apply(lambda col: col.str.strip() == "")
     table = table[~blank.all(axis=1)].reset_index(drop=True)
@@ -99,7 +101,9 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     header_at = next((i for i, r in enumerate(rows) if sum(_filled(v) for v in r) >= 2), None)
     if header_at is None:
         raise InputFileError(f"{label}: the first sheet has no header row")
-    header = _clean_header([str(v) if _filled(v) else f"column_{j + 1}" for j, v in enumerate(rows[header_at])])
+    header = _clean_header(
+        [str(v) if _filled(v) else f"column_{j + 1}" for j, v in enumerate(rows[header_at])]
+    )
     body = [list(r) + [""] * (len(header) - len(r)) for r in rows[header_at + 1 :]]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     frame.insert(0, ROW, range(header_at + 2, header_at + 2 + len(frame)))

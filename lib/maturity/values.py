@@ -48,7 +48,9 @@ def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Se
         )
 
     missing = missing_mask(values)
-    is_datetime = values.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "tzinfo"))
+    is_datetime = values.map(
+        lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "tzinfo")
+    )
     is_datetime &= ~missing
     if is_datetime.any():
         stamps = values[is_datetime].map(pd.Timestamp)

@@ -1,0 +1,109 @@
+"""The ``maturity`` command as a user runs it: a real process, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, generic_csv
+
+
+def maturity(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "maturity.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def assert_one_line_error(run: subprocess.CompletedProcess, code: int, text: str) -> None:
+    assert run.returncode == code
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], run.stderr
+
+
+def test_validate_missing_file() -> None:
+    assert_one_line_error(
+        maturity("validate", "no-such-file.csv"), 2, "no-such-file.csv: no such file"
+    )
+
+
+def test_validate_unknown_layout(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("a,b\n1,2\n")
+    assert_one_line_error(maturity("validate", str(path)), 2, "unknown layout")
+
+
+def test_validate_bad_yaml(tmp_path: Path) -> None:
+    (tmp_path / "assessment.yaml").write_text("teams: [oops\n")
+    assert_one_line_error(maturity("validate", str(tmp_path)), 2, "assessment.yaml: line 2")
+
+
+def test_validate_exits_1_when_no_row_is_usable(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(generic_csv([{"incident_id": "X", "detected_at": "never"}]))
+    run = maturity("validate", str(path))
+    assert run.returncode == 1
+    assert "1 rows read: 0 used, 0 excluded, 1 rejected" in run.stdout
+    assert "unparseable detected_at 'never'" in run.stdout
+
+
+def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
+    run = maturity("validate", str(tiny_assessment), "--json")
+    assert run.returncode == 0
+    quality = json.loads(run.stdout)["quality"]
+    assert set(quality) == {"rows_read", "rows_used", "rows_excluded", "rows_rejected", "issues"}
+    assert quality["issues"][0] == {
+        "file": "incidents/export.csv", "row": 8, "incident_id": "B2", "action": "excluded",
+        "reason": "drill incident",
+    }  # fmt: skip
+
+
+def test_validate_prints_a_readable_ledger(tiny_assessment: Path) -> None:
+    run = maturity("validate", str(tiny_assessment))
+    assert run.returncode == 0
+    assert run.stdout.splitlines()[0] == "7 rows read: 6 used, 1 excluded, 0 rejected"
+    assert "incidents/export.csv row 8 B2: drill incident" in run.stdout
+
+
+DESIGN_MEASURE_KEYS = {
+    "team", "period", "incidents", "resolved", "open", "mttr", "mttr_median", "mttr_p90",
+    "detect_median", "escalate_median", "respond_median", "fix_median", "runbook_usage_rate",
+    "automation_coverage", "pir_rate", "comms_latency_median",
+}  # fmt: skip
+
+
+def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
+    run = maturity("measures", str(tiny_assessment), "--json")
+    assert run.returncode == 0, run.stderr
+    payload = json.loads(run.stdout)
+    assert set(payload) == {"measures", "quality"}
+    rows = {(r["team"], r["period"]): r for r in payload["measures"]}
+    assert all(set(r) >= DESIGN_MEASURE_KEYS for r in rows.values())
+    assert rows[("alpha", "2026-Q3")]["mttr_p90"] == 79.0
+    assert rows[("alpha", "2026-Q2")]["mttr"] is None
+    assert payload["quality"]["rows_read"] == 7
+
+
+@pytest.mark.slow
+def test_measures_of_the_example_organisation() -> None:
+    run = maturity("measures", str(EXAMPLE), "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)["measures"]
+    teams = {r["team"] for r in rows}
+    assert teams == {"ALL", "payments", "search", "identity", "data-platform", "mobile", "platform"}
+    assert {r["period"] for r in rows} >= {"2024-Q4", "2026-Q3"}
+    assert all(set(r) >= DESIGN_MEASURE_KEYS for r in rows)
+
+
+def test_review_rejects_a_malformed_quarter(tiny_assessment: Path, tmp_path: Path) -> None:
+    run = maturity("review", str(tiny_assessment), "--quarter", "2026Q3", "--out", str(tmp_path))
+    assert_one_line_error(run, 2, "YYYY-Qn")
+
+
+def test_review_rejects_a_quarter_without_data(tiny_assessment: Path, tmp_path: Path) -> None:
+    run = maturity("review", str(tiny_assessment), "--quarter", "2019-Q1", "--out", str(tmp_path))
+    assert_one_line_error(run, 2, "no incidents or answers in 2019-Q1")
