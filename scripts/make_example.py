@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from maturity.schema import TIMESTAMP_COLUMNS
+
 QUARTERS = [
     "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3",
 ]  # fmt: skip
@@ -220,9 +222,8 @@ def write_assessment(out: Path, seed: int) -> None:
     rng = np.random.default_rng(seed)
     frame = pd.concat([team_incidents(s, rng) for s in STORIES], ignore_index=True)
     frame = add_quality_problems(frame, rng)
-    for column in ("started_at", "acknowledged_at", "mitigated_at", "resolved_at", "notified_at"):
+    for column in TIMESTAMP_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.floor("s")
-    frame["detected_at"] = pd.to_datetime(frame["detected_at"], utc=True)
     frame = frame.sort_values("detected_at", na_position="first", kind="stable").reset_index(
         drop=True
     )
@@ -255,14 +256,7 @@ def write_assessment(out: Path, seed: int) -> None:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
-    for column in (
-        "started_at",
-        "detected_at",
-        "acknowledged_at",
-        "mitigated_at",
-        "resolved_at",
-        "notified_at",
-    ):
+    for column in TIMESTAMP_COLUMNS:
         out[column] = out[column].map(lambda v: "" if pd.isna(v) else v.isoformat())
     out.to_csv(path, index=False, lineterminator="\n")
 

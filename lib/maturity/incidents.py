@@ -22,21 +22,10 @@ import pandas as pd
 from maturity.config import Assessment, SourceSettings, is_assessment_folder, load_assessment
 from maturity.errors import InputFileError
 from maturity.periods import quarter_of
+from maturity.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.sources import detect_format, get_format
 from maturity.spreadsheets import ROW, read_table
 from maturity.values import missing_mask, parse_flags, parse_severity, parse_timestamps
-
-TIMESTAMP_COLUMNS = (
-    "started_at",
-    "detected_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "notified_at",
-)
-FLAG_COLUMNS = ("runbook_used", "automated_recovery", "review_done")
-TEXT_COLUMNS = ("incident_id", "title", "team", "service")
-CANONICAL_COLUMNS = (*TEXT_COLUMNS, "severity", *TIMESTAMP_COLUMNS, *FLAG_COLUMNS)
 
 #: Columns the loaded incidents carry beyond the canonical record.
 PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")

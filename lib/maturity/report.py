@@ -201,41 +201,33 @@ RATE_LABELS = (
 )
 
 
-def phase_table(report: TeamQuarter) -> HTML:
-    """Median minutes of each lifecycle phase, this quarter and the one before, with n."""
+def _this_and_last_quarter(
+    report: TeamQuarter,
+    labels: tuple[tuple[str, str, str], ...],
+    header: tuple[str, str, str],
+    formatter: Any,
+) -> HTML:
+    """One row per measure: label, meaning, this quarter's and last quarter's value and n."""
     now, before = report.current, report.previous
     rows = [
-        [
-            label,
-            span,
-            format_minutes(now[key]),
-            now[f"{key}_n"],
-            format_minutes(before[key]),
-            before[f"{key}_n"],
-        ]
-        for key, label, span in PHASE_LABELS
-    ]
-    header = ["Phase", "From → to", report.quarter, "n", shift_quarter(report.quarter, -1), "n"]
-    return HTML(table(rows, header, text_columns=(0, 1)))
+        [label, meaning, formatter(now[key]), now[f"{key}_n"],
+         formatter(before[key]), before[f"{key}_n"]]
+        for key, label, meaning in labels
+    ]  # fmt: skip
+    first, second, n = header
+    columns = [first, second, report.quarter, n, shift_quarter(report.quarter, -1), n]
+    return HTML(table(rows, columns, text_columns=(0, 1)))
+
+
+def phase_table(report: TeamQuarter) -> HTML:
+    """Median minutes of each lifecycle phase, this quarter and the one before, with n."""
+    return _this_and_last_quarter(report, PHASE_LABELS, ("Phase", "From → to", "n"), format_minutes)
 
 
 def practice_table(report: TeamQuarter) -> HTML:
     """Runbook usage, automation coverage and review rate, with the counts behind them."""
-    now, before = report.current, report.previous
-    rows = [
-        [
-            label,
-            meaning,
-            format_share(now[key]),
-            now[f"{key}_n"],
-            format_share(before[key]),
-            before[f"{key}_n"],
-        ]
-        for key, label, meaning in RATE_LABELS
-    ]
-    header = ["Practice", "Share of resolved incidents", report.quarter, "n known",
-              shift_quarter(report.quarter, -1), "n known"]  # fmt: skip
-    return HTML(table(rows, header, text_columns=(0, 1)))
+    header = ("Practice", "Share of resolved incidents", "n known")
+    return _this_and_last_quarter(report, RATE_LABELS, header, format_share)
 
 
 def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:

@@ -12,25 +12,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from maturity.schema import CANONICAL_COLUMNS
+
 NAME = "generic"
 
 #: The canonical columns, as a generic export names them.
-COLUMNS = (
-    "incident_id",
-    "title",
-    "team",
-    "service",
-    "severity",
-    "started_at",
-    "detected_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "notified_at",
-    "runbook_used",
-    "automated_recovery",
-    "review_done",
-)
+COLUMNS = CANONICAL_COLUMNS
 REQUIRED = ("incident_id", "detected_at")
 NOT_INCIDENTS = frozenset({"test", "drill", "game_day", "gameday", "tutorial", "exercise"})
 
