@@ -69,29 +69,39 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
 def cmd_measures(args: argparse.Namespace) -> int:
     from maturity.config import is_assessment_folder, load_assessment
     from maturity.incidents import load_incidents
-    from maturity.measures import measures_by_team_quarter, to_records
+    from maturity.measures import MeasureSettings, describe, measures_by_team_quarter, to_records
 
-    teams = None
+    teams, settings = None, MeasureSettings()
     if is_assessment_folder(_path(args.path)):
-        teams = sorted(load_assessment(args.path).teams)
+        assessment = load_assessment(args.path)
+        teams, settings = sorted(assessment.teams), MeasureSettings.from_assessment(assessment)
     loaded = load_incidents(args.path)
     if loaded.count("used") == 0:
         raise NoUsableDataError(f"{args.path}: no usable incident ({loaded.rows_read} rows read)")
-    table = measures_by_team_quarter(loaded.incidents, teams=teams)
+    table = measures_by_team_quarter(loaded.incidents, teams=teams, by=args.by, settings=settings)
     if args.json:
-        _print_json({"measures": to_records(table), "quality": loaded.quality()})
+        _print_json(
+            {"measures": to_records(table), "quality": loaded.quality(),
+             "statistics": describe(settings)}
+        )  # fmt: skip
         return 0
     from maturity.report import format_minutes
 
+    by = [args.by] if args.by else []
     print(
-        f"{'team':<16} {'period':<8} {'incidents':>9} {'open':>5} "
-        f"{'median':>9} {'p90':>9} {'mean':>9}"
+        f"{'team':<16} " + "".join(f"{b:<20} " for b in by) + f"{'period':<8} {'incidents':>9} "
+        f"{'open':>5} {'median':>9} {'90% CI':>17} {'p90':>9} {'mean':>9}  change vs last quarter"
     )
     for r in to_records(table):
+        ci = r["mttr_median_ci"]
+        interval = f"{format_minutes(ci[0])}-{format_minutes(ci[1])}" if ci else "—"
+        change = r["change_qoq"]["verdict"].replace("_", " ")
         print(
-            f"{r['team']:<16} {r['period']:<8} {r['incidents']:>9} {r['open']:>5} "
-            f"{format_minutes(r['mttr_median']):>9} {format_minutes(r['mttr_p90']):>9} "
-            f"{format_minutes(r['mttr']):>9}"
+            f"{r['team']:<16} "
+            + "".join(f"{str(r[b])[:20]:<20} " for b in by)
+            + f"{r['period']:<8} {r['incidents']:>9} {r['open']:>5} "
+            f"{format_minutes(r['mttr_median']):>9} {interval:>17} "
+            f"{format_minutes(r['mttr_p90']):>9} {format_minutes(r['mttr']):>9}  {change}"
         )
     return 0
 
@@ -139,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("measures", help="key measures per team and quarter, plus team ALL")
     p.add_argument("path", metavar="PATH", help="assessment folder or an export file")
     p.add_argument("--json", action="store_true", help="print measures and quality as JSON")
+    p.add_argument("--by", choices=("severity", "service"), help="also break down by this")
     p.set_defaults(func=cmd_measures)
 
     p = sub.add_parser("review", help="the whole quarterly review: reports for every team")

@@ -1,44 +1,76 @@
-"""The standard's key measures, per team and quarter.
+"""The standard's key measures and their statistics, per team (or team and severity, or
+team and service) and quarter, plus team ``ALL`` for the whole organisation.
 
 Definitions (DESIGN.md "The key measures"); every duration is in **minutes**:
 
-========================  =====================================================================
-``incidents``             incidents detected in the quarter (used rows of the ledger)
-``resolved``, ``open``    of those, with and without ``resolved_at``
-``mttr``                  mean of ``resolved_at - detected_at`` over resolved incidents (the
-                          standard's MTTR; long-tailed, so read it beside the median)
-``mttr_median``           median of the same
-``mttr_p90``              90th percentile of the same, linear interpolation
-``detect_median``         median ``detected_at - started_at``
-``escalate_median``       median ``acknowledged_at - detected_at``
-``respond_median``        median ``mitigated_at - acknowledged_at``
-``fix_median``            median ``resolved_at - mitigated_at``
-``runbook_usage_rate``    share of resolved incidents with ``runbook_used`` true, among the
-                          resolved incidents where it is known (0 to 1)
-``automation_coverage``   the same for ``automated_recovery``
-``pir_rate``              the same for ``review_done``
-``comms_latency_median``  median ``notified_at - detected_at``
-========================  =====================================================================
+==========================  ===================================================================
+``incidents``               incidents detected in the quarter (used rows of the ledger)
+``resolved``, ``open``      of those, with and without ``resolved_at``
+``mttr``                    mean of ``resolved_at - detected_at`` over resolved incidents (the
+                            standard's MTTR; long-tailed, so read it beside the median)
+``mttr_median``             median of the same
+``mttr_p90``                90th percentile of the same, linear interpolation
+``detect_median``           median ``detected_at - started_at``
+``escalate_median``         median ``acknowledged_at - detected_at``
+``respond_median``          median ``mitigated_at - acknowledged_at``
+``fix_median``              median ``resolved_at - mitigated_at``
+``runbook_usage_rate``      share of resolved incidents with ``runbook_used`` true, among the
+                            resolved incidents where it is known (0 to 1)
+``automation_coverage``     the same for ``automated_recovery``
+``pir_rate``                the same for ``review_done``
+``comms_latency_median``    median ``notified_at - detected_at``
+==========================  ===================================================================
 
 Each phase median uses the incidents that have both of its timestamps; a negative phase
-(a clock skew between tools, say) is left out of that phase, not clamped to zero. Each
+(a clock skew between tools, say) is left out of that phase, not clamped to zero. Every
 figure has its count beside it (``<measure>_n``). A measure with no data is null (NaN here,
-``null`` in JSON), never 0. Team ``ALL`` is the whole organisation.
+``null`` in JSON), never 0.
+
+Statistics (``maturity.stats`` says how each is computed):
+
+``mttr_median_ci_low/high``, ``mttr_p90_ci_low/high``
+    90% bootstrap interval of the median and 90th percentile.
+``km_median``
+    Kaplan-Meier median time to recover, counting open incidents as still running
+    (censored at the end of the quarter, or at ``as_of`` if earlier); null when over half
+    are still open.
+``insufficient_data``
+    fewer than 10 resolved incidents: figures are indications, not trends.
+``change_qoq_*``, ``change_yoy_*``
+    the quarter against the one before and the same quarter a year before: ``verdict``,
+    ``ratio`` (median now / then), ``min_detectable`` and ``p_value``.
+``dora_band``
+    elite / high / medium / low from ``mttr_median`` (bands and their report year in
+    ``MeasureSettings.dora``).
+``slo_attainment``
+    share of incidents whose severity has a target (``slo_minutes``) that recovered within
+    it; an open incident already past its target counts as missed, one not yet past it is
+    left out. Per severity: ``slo_sev<N>_attainment`` and ``_n``.
+``incidents_per_week``
+    incidents / (days in the quarter / 7).
+``impact_minutes``
+    total minutes of impact over resolved incidents: from ``started_at`` (else
+    ``detected_at``) to ``mitigated_at`` (else ``resolved_at``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from maturity.periods import quarter_range
+from maturity import stats
+from maturity.periods import parse_quarter, quarter_range
 
 ALL_TEAMS = "ALL"
+BREAKDOWNS = ("severity", "service")
+NO_VALUE = "(none)"
 
-#: (measure, end timestamp, start timestamp) of each duration measured by its median.
+#: (measure prefix, end timestamp, start timestamp) of each duration measured by its median.
 PHASES = (
     ("detect", "detected_at", "started_at"),
     ("escalate", "acknowledged_at", "detected_at"),
@@ -67,6 +99,29 @@ MEASURES = (
     "pir_rate",
     "comms_latency_median",
 )
+CHANGES = (("qoq", 1), ("yoy", 4))
+_TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
+               "notified_at")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """What the statistics depend on beyond the incidents themselves.
+
+    ``timezone``: the organisation's, for quarter ends. ``slo_minutes``: recovery targets by
+    severity. ``dora``: the time-to-restore bands. ``as_of``: when the data were exported;
+    open incidents are censored there at the latest (default: the latest timestamp in the
+    data).
+    """
+
+    timezone: str = "UTC"
+    slo_minutes: Mapping[int, float] = field(default_factory=dict)
+    dora: stats.DoraBands = field(default_factory=stats.DoraBands)
+    as_of: pd.Timestamp | None = None
+
+    @classmethod
+    def from_assessment(cls, assessment: Any) -> MeasureSettings:
+        return cls(timezone=assessment.timezone, slo_minutes=dict(assessment.slo_minutes))
 
 
 def minutes_between(end: pd.Series, start: pd.Series) -> pd.Series:
@@ -79,37 +134,154 @@ def recovery_minutes(incidents: pd.DataFrame) -> pd.Series:
     return minutes_between(incidents["resolved_at"], incidents["detected_at"])
 
 
-def _durations(incidents: pd.DataFrame) -> pd.DataFrame:
-    """One column per duration measured, in minutes; negative phases blanked."""
-    frame = pd.DataFrame({"recovery": recovery_minutes(incidents)}, index=incidents.index)
+def _epoch_minutes(column: pd.Series) -> np.ndarray:
+    """UTC timestamps as float minutes since 1970 (NaN for missing): fast arithmetic."""
+    values = column.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    ints = values.view(np.int64).astype(float)
+    ints[np.isnat(values)] = np.nan
+    return ints / 60e9
+
+
+def _quarter_bounds(quarters: list[str], timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each quarter on the organisation's clock, in epoch minutes."""
+    starts, ends = [], []
+    for quarter in quarters:
+        period = parse_quarter(quarter)
+        start = pd.Timestamp(period.start_time).tz_localize(timezone)
+        end = pd.Timestamp((period + 1).start_time).tz_localize(timezone)
+        starts.append(start.value / 60e9)
+        ends.append(end.value / 60e9)
+    return np.array(starts), np.array(ends)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Per-incident arrays (minutes), computed once and shared by every grouping."""
+
+    recovery: np.ndarray
+    is_resolved: np.ndarray
+    phases: pd.DataFrame  # one column per phase, NaN where missing or negative
+    flags: dict[str, np.ndarray]  # 1.0 / 0.0 / NaN (unknown or unresolved)
+    km_times: np.ndarray  # recovery, or minutes open so far (censored)
+    km_order: np.ndarray
+    recovery_order: np.ndarray
+    open_for: np.ndarray
+    severity: np.ndarray
+    impact: np.ndarray
+
+
+def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str],
+          settings: MeasureSettings) -> _Rows:  # fmt: skip
+    minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
+    detected, resolved_at = minutes["detected_at"], minutes["resolved_at"]
+    recovery = resolved_at - detected
+    is_resolved = ~np.isnan(recovery)
+    phases = {}
     for name, end, start in PHASES:
-        minutes = minutes_between(incidents[end], incidents[start])
-        frame[name] = minutes.where(minutes >= 0)
-    resolved = incidents["resolved_at"].notna()
+        phase = minutes[end] - minutes[start]
+        phase[phase < 0] = np.nan
+        phases[name] = phase
+    flags = {}
     for rate, flag in RATES:
-        known = incidents[flag].astype("Float64")
-        frame[rate] = known.where(resolved).astype(float)
-    return frame
-
-
-def _summarise(groups: Any) -> pd.DataFrame:
-    out = pd.DataFrame(
-        {
-            "incidents": groups["recovery"].size(),
-            "resolved": groups["recovery"].count(),
-            "mttr": groups["recovery"].mean(),
-            "mttr_median": groups["recovery"].median(),
-            "mttr_p90": groups["recovery"].quantile(0.9),
-        }
+        known = incidents[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        known[~is_resolved] = np.nan
+        flags[rate] = known
+    # Open incidents are still running: censored at the quarter's end, or at as_of if earlier.
+    if settings.as_of is not None:
+        as_of = pd.Timestamp(settings.as_of).value / 60e9
+    else:
+        stamps = [v[np.isfinite(v)] for v in minutes.values()]
+        as_of = max((v.max() for v in stamps if len(v)), default=np.nan)
+    _, quarter_end = _quarter_bounds(quarters, settings.timezone)
+    ends = np.where(quarter_code >= 0, quarter_end[np.maximum(quarter_code, 0)], np.nan)
+    open_for = np.where(is_resolved, np.nan, np.maximum(np.minimum(ends, as_of) - detected, 0.0))
+    km_times = np.where(is_resolved, recovery, open_for)
+    impact_start = np.where(np.isnan(minutes["started_at"]), detected, minutes["started_at"])
+    impact_end = np.where(np.isnan(minutes["mitigated_at"]), resolved_at, minutes["mitigated_at"])
+    return _Rows(
+        recovery=recovery,
+        is_resolved=is_resolved,
+        phases=pd.DataFrame(phases),
+        flags=flags,
+        km_times=km_times,
+        km_order=stats.event_first_order(km_times, is_resolved),
+        recovery_order=np.argsort(recovery, kind="stable"),
+        open_for=open_for,
+        severity=incidents["severity"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        impact=np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), np.nan),
     )
-    out["open"] = out["incidents"] - out["resolved"]
-    out["mttr_n"] = out["resolved"]
+
+
+def _grouped(
+    rows: _Rows, codes: np.ndarray, groups: int, group_quarter: np.ndarray,
+    weeks: np.ndarray, settings: MeasureSettings,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
+    valid = codes >= 0
+    g = codes[valid]
+    out: dict[str, np.ndarray] = {}
+    count = np.bincount(g, minlength=groups)
+    resolved = np.bincount(g, weights=rows.is_resolved[valid], minlength=groups).astype(np.int64)
+    out["incidents"], out["resolved"], out["open"] = count, resolved, count - resolved
+    recovery = rows.recovery[valid]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mttr"] = np.bincount(g, weights=np.nan_to_num(recovery), minlength=groups) / resolved
+
+    recovered = stats.sort_by_group(rows.recovery, codes, groups, value_order=rows.recovery_order)
+    out["mttr_median"] = stats.quantile(recovered, 0.5)
+    out["mttr_p90"] = stats.quantile(recovered, 0.9)
+    for name, p in (("mttr_median", 0.5), ("mttr_p90", 0.9)):
+        interval = stats.bootstrap_quantile_ci(recovered, p)
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = interval[:, 0], interval[:, 1]
+    out["mttr_n"] = recovered.counts
+
+    phases = rows.phases[valid].groupby(g)
+    medians = phases.median().reindex(range(groups))
+    counts = phases.count().reindex(range(groups), fill_value=0)
     for name, _end, _start in PHASES:
-        out[f"{name}_median"] = groups[name].median()
-        out[f"{name}_median_n"] = groups[name].count()
-    for rate, _flag in RATES:
-        out[rate] = groups[rate].mean()
-        out[f"{rate}_n"] = groups[rate].count()
+        out[f"{name}_median"] = medians[name].to_numpy()
+        out[f"{name}_median_n"] = counts[name].to_numpy()
+
+    for rate, known in rows.flags.items():
+        known = known[valid]
+        has = ~np.isnan(known)
+        n = np.bincount(g[has], minlength=groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[rate] = np.bincount(g[has], weights=known[has], minlength=groups) / n
+        out[f"{rate}_n"] = n
+
+    out["km_median"] = stats.kaplan_meier_median(
+        rows.km_times, rows.is_resolved, codes, groups, time_order=rows.km_order
+    )
+
+    moments = stats.log_moments(recovery, g, groups)
+    for name, lag in CHANGES:
+        earlier = np.where(group_quarter >= lag, np.arange(groups) - lag, -1)
+
+        def shifted(values: np.ndarray, fill: float, earlier=earlier) -> np.ndarray:
+            return np.where(earlier >= 0, values[np.maximum(earlier, 0)], fill)
+
+        then = stats.LogMoments(
+            shifted(moments.n, 0.0), shifted(moments.mean, np.nan), shifted(moments.var, np.nan)
+        )
+        change = stats.compare_periods(
+            moments, then, out["mttr_median"], shifted(out["mttr_median"], np.nan)
+        )
+        out[f"change_{name}_verdict"] = change.verdict
+        out[f"change_{name}_ratio"] = change.ratio
+        out[f"change_{name}_min_detectable"] = change.min_detectable
+        out[f"change_{name}_p_value"] = change.p_value
+
+    out["insufficient_data"] = resolved < stats.MIN_RESOLVED
+    out["dora_band"] = settings.dora.band(out["mttr_median"])
+    _slo(out, rows, valid, g, groups, settings.slo_minutes)
+    out["incidents_per_week"] = count / weeks[group_quarter]
+    resolved_rows = rows.is_resolved[valid]
+    impact_n = np.bincount(g[resolved_rows], minlength=groups)
+    total = np.bincount(g[resolved_rows], weights=rows.impact[valid][resolved_rows],
+                        minlength=groups)  # fmt: skip
+    out["impact_minutes"] = np.where(impact_n > 0, total, np.nan)
+    out["impact_minutes_n"] = impact_n
     return out
 
 
@@ -118,49 +290,176 @@ def measures_by_team_quarter(
     *,
     teams: list[str] | None = None,
     quarters: list[str] | None = None,
+    by: str | None = None,
+    settings: MeasureSettings | None = None,
 ) -> pd.DataFrame:
-    """Every key measure for each team and quarter, plus team ``ALL``.
+    """Every key measure and statistic per team (and ``by`` value) and quarter, plus ``ALL``.
 
-    ``incidents`` is ``IncidentSet.incidents`` (needs ``team`` and ``quarter``). Rows cover
-    every team in ``teams`` (default: those with incidents) and every quarter in
-    ``quarters`` (default: the first to the last quarter with incidents), so a quarter
-    without incidents shows ``incidents`` 0 and null measures rather than vanishing.
-    Sorted by team (``ALL`` first) then quarter.
+    ``incidents`` is ``IncidentSet.incidents`` (needs ``team`` and ``quarter``). Without
+    ``by``, rows cover every team in ``teams`` (default: those with incidents) and every
+    quarter in ``quarters`` (default: the first to the last with incidents), so a quarter
+    without incidents shows ``incidents`` 0 and null measures rather than vanishing. With
+    ``by="severity"`` or ``"service"``, rows cover the (team, value) pairs that occur.
+    Sorted by team (``ALL`` first), ``by`` value, then quarter.
     """
+    settings = settings or MeasureSettings()
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(f"by must be one of {BREAKDOWNS}, not {by!r}")
     if teams is None:
         teams = sorted(incidents["team"].dropna().unique())
     if quarters is None:
         present = sorted(incidents["quarter"].dropna().unique())
         quarters = quarter_range(present[0], present[-1]) if present else []
-    durations = _durations(incidents)
-    durations["team"] = incidents["team"].astype(object)
-    durations["quarter"] = incidents["quarter"].astype(object)
+    n_quarters = len(quarters)
+    team_code = pd.Categorical(incidents["team"], categories=teams).codes.astype(np.int64)
+    quarter_code = pd.Categorical(incidents["quarter"], categories=quarters).codes.astype(np.int64)
+    if by is None:
+        by_code = np.zeros(len(incidents), np.int64)
+        by_labels: list[Any] = [None]
+    else:
+        values = incidents[by].astype("string").fillna(NO_VALUE).to_numpy(dtype=object)
+        by_code, uniques = pd.factorize(values, sort=True)
+        by_labels = list(uniques)
+        if by == "severity":
+            by_labels = [int(v) if v != NO_VALUE else NO_VALUE for v in by_labels]
 
-    per_team = _summarise(durations.groupby(["team", "quarter"]))
-    org = _summarise(durations.groupby("quarter"))
-    org.index = pd.MultiIndex.from_product([[ALL_TEAMS], org.index], names=["team", "quarter"])
-    grid = pd.MultiIndex.from_product([[ALL_TEAMS, *teams], quarters], names=["team", "quarter"])
-    table = pd.concat([org, per_team]).reindex(grid)
+    rows = _rows(incidents, quarter_code, quarters, settings)
+    starts, ends = _quarter_bounds(quarters, settings.timezone)
+    weeks = (ends - starts) / (7 * 24 * 60)
+    frames = []
+    # The organisation (ALL) and its teams are two groupings of the same rows.
+    for labels, level_team in (
+        ([ALL_TEAMS], np.zeros(len(incidents), np.int64)),
+        (teams, team_code),
+    ):
+        in_level = (level_team >= 0) & (quarter_code >= 0)
+        if by is None:  # every team gets rows, with or without incidents
+            units = np.arange(len(labels))
+            unit_of_row = np.where(in_level, level_team, -1)
+        else:  # only the (team, value) pairs that occur
+            pair = level_team * len(by_labels) + by_code
+            unit_of_row = np.full(len(incidents), -1, np.int64)
+            found, units = pd.factorize(pair[in_level], sort=True)
+            unit_of_row[in_level] = found
+        codes = np.where(in_level, unit_of_row * n_quarters + quarter_code, -1)
+        group_quarter = np.tile(np.arange(n_quarters), len(units))
+        out = _grouped(rows, codes, len(units) * n_quarters, group_quarter, weeks, settings)
+        units = np.asarray(units)
+        frame = pd.DataFrame(
+            {"team": np.repeat(np.array(labels, dtype=object)[units // len(by_labels)], n_quarters)}
+        )
+        if by is not None:
+            frame[by] = np.repeat(
+                np.array(by_labels, dtype=object)[units % len(by_labels)], n_quarters
+            )
+        frame["period"] = np.tile(np.array(quarters, dtype=object), len(units))
+        frames.append(pd.concat([frame, pd.DataFrame(out)], axis=1))
+    table = pd.concat(frames, ignore_index=True)
+    if by is not None:
+        table = table[table["incidents"] > 0].reset_index(drop=True)
+    return table[_column_order(table, by)]
 
-    counts = [c for c in table.columns if c in COUNT_MEASURES or c.endswith("_n")]
-    table[counts] = table[counts].fillna(0).astype(int)
-    columns = [*MEASURES, *sorted(c for c in table.columns if c.endswith("_n"))]
-    return table[columns].reset_index().rename(columns={"quarter": "period"})
+
+def _slo(
+    out: dict[str, np.ndarray],
+    rows: _Rows,
+    valid: np.ndarray,
+    g: np.ndarray,
+    groups: int,
+    slo_minutes: Mapping[int, float],
+) -> None:
+    """SLO attainment overall and per severity with a target (see the module docstring)."""
+    severity = rows.severity[valid]
+    target = np.full(len(severity), np.nan)
+    for level, minutes in slo_minutes.items():
+        target[severity == level] = minutes
+    recovery, open_for = rows.recovery[valid], rows.open_for[valid]
+    met = recovery <= target
+    known = met | (recovery > target) | (open_for > target)
+    n = np.bincount(g[known], minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["slo_attainment"] = np.bincount(g[known], weights=met[known], minlength=groups) / n
+    out["slo_attainment_n"] = n
+    for level in sorted(slo_minutes):
+        mask = known & (severity == level)
+        n = np.bincount(g[mask], minlength=groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.bincount(g[mask], weights=met[mask], minlength=groups) / n
+        out[f"slo_sev{level}_attainment"] = rate
+        out[f"slo_sev{level}_n"] = n
+        out[f"slo_sev{level}_target"] = np.full(groups, float(slo_minutes[level]))
+
+
+def _column_order(table: pd.DataFrame, by: str | None) -> list[str]:
+    keys = ["team", *([by] if by else []), "period"]
+    first = [*keys, *MEASURES]
+    return first + [c for c in table.columns if c not in first]
+
+
+def describe(settings: MeasureSettings) -> dict[str, Any]:
+    """How the statistics were computed, for the JSON output and the reports."""
+    dora = settings.dora
+    return {
+        "durations": "minutes",
+        "confidence_level": 0.90,
+        "confidence_method": "exact bootstrap percentile interval (order statistics)",
+        "change_test": f"Welch t-test on log durations, two-sided, alpha {stats.ALPHA}",
+        "min_detectable_power": stats.POWER,
+        "insufficient_below_resolved": stats.MIN_RESOLVED,
+        "km_censoring": "open incidents censored at the quarter's end or at as_of",
+        "dora_bands": {
+            "year": dora.year,
+            "elite_below": dora.elite,
+            "high_below": dora.high,
+            "medium_below": dora.medium,
+            "source": dora.source,
+        },  # fmt: skip
+        "slo_minutes": {str(k): v for k, v in sorted(settings.slo_minutes.items())},
+        "as_of": None if settings.as_of is None else pd.Timestamp(settings.as_of).isoformat(),
+    }
+
+
+def _clean(value: Any, digits: int) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), digits)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA:
+        return None
+    return value
 
 
 def to_records(table: pd.DataFrame, digits: int = 2) -> list[dict[str, Any]]:
-    """Rows of a measures table as JSON-ready dicts: NaN -> None, floats rounded."""
+    """Rows as JSON-ready dicts (DESIGN.md's ``measures`` shape).
+
+    NaN becomes None and floats are rounded; confidence intervals become ``[low, high]``
+    pairs (``mttr_median_ci``), changes become objects (``change_qoq``: verdict, ratio,
+    min_detectable, p_value) and SLO attainment per severity an object keyed by severity.
+    """
     records = []
-    for row in table.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for key, value in row.items():
-            if isinstance(value, float | np.floating):
-                clean[key] = None if math.isnan(value) else round(float(value), digits)
-            elif isinstance(value, np.integer):
-                clean[key] = int(value)
-            elif value is pd.NA:
-                clean[key] = None
+    for raw in table.to_dict(orient="records"):
+        record: dict[str, Any] = {}
+        slo: dict[str, dict[str, Any]] = {}
+        for key, value in raw.items():
+            value = _clean(value, digits)
+            if key.endswith("_ci_low") or key.endswith("_ci_high"):
+                name = key.rsplit("_", 1)[0]
+                low, high = _clean(raw[f"{name}_low"], digits), _clean(raw[f"{name}_high"], digits)
+                record[name] = None if low is None else [low, high]
+            elif key.startswith("change_"):
+                _, span, *rest = key.split("_")
+                part = "_".join(rest)
+                if part == "p_value" and value is not None:
+                    value = float(f"{raw[key]:.3g}")  # small p-values keep their digits
+                record.setdefault(f"change_{span}", {})[part] = value
+            elif key.startswith("slo_sev"):
+                level, _, part = key[len("slo_sev") :].partition("_")
+                slo.setdefault(level, {})[part] = value
             else:
-                clean[key] = value
-        records.append(clean)
+                record[key] = value
+        if slo:
+            record["slo_attainment_by_severity"] = slo
+        records.append(record)
     return records
