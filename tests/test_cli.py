@@ -76,13 +76,33 @@ DESIGN_MEASURE_KEYS = {
 }  # fmt: skip
 
 
+STATISTICS_KEYS = {
+    "mttr_median_ci", "mttr_p90_ci", "km_median", "dora_band", "change_qoq", "change_yoy",
+}  # fmt: skip
+
+
+def test_measures_by_severity(tiny_assessment: Path) -> None:
+    run = maturity("measures", str(tiny_assessment), "--json", "--by", "severity")
+    assert run.returncode == 0, run.stderr
+    rows = {(r["team"], r["severity"], r["period"]): r for r in json.loads(run.stdout)["measures"]}
+    assert rows[("alpha", 3, "2026-Q3")]["incidents"] == 2  # A3 (P3) and A4
+    assert rows[("alpha", 3, "2026-Q3")]["mttr_median"] == 65.0
+    assert rows[("ALL", 2, "2026-Q2")]["incidents"] == 1  # B1
+
+
 def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
     run = maturity("measures", str(tiny_assessment), "--json")
     assert run.returncode == 0, run.stderr
     payload = json.loads(run.stdout)
-    assert set(payload) == {"measures", "quality"}
+    assert {"measures", "quality"} <= set(payload)
     rows = {(r["team"], r["period"]): r for r in payload["measures"]}
-    assert all(set(r) >= DESIGN_MEASURE_KEYS for r in rows.values())
+    assert all(set(r) >= DESIGN_MEASURE_KEYS | STATISTICS_KEYS for r in rows.values())
+    alpha = rows[("alpha", "2026-Q3")]
+    assert alpha["mttr_median_ci"] == [10.0, 100.0] and alpha["km_median"] == 20.0
+    assert alpha["change_qoq"] == {
+        "verdict": "insufficient_data", "ratio": None, "min_detectable": None, "p_value": None
+    }  # fmt: skip
+    assert payload["statistics"]["dora_bands"]["year"] == 2021
     assert rows[("alpha", "2026-Q3")]["mttr_p90"] == 79.0
     assert rows[("alpha", "2026-Q2")]["mttr"] is None
     assert payload["quality"]["rows_read"] == 7
@@ -96,7 +116,9 @@ def test_measures_of_the_example_organisation() -> None:
     teams = {r["team"] for r in rows}
     assert teams == {"ALL", "payments", "search", "identity", "data-platform", "mobile", "platform"}
     assert {r["period"] for r in rows} >= {"2024-Q4", "2026-Q3"}
-    assert all(set(r) >= DESIGN_MEASURE_KEYS for r in rows)
+    assert all(set(r) >= DESIGN_MEASURE_KEYS | STATISTICS_KEYS for r in rows)
+    verdicts = {r["change_yoy"]["verdict"] for r in rows if r["team"] == "payments"}
+    assert "improved" in verdicts  # the example's improving team shows it beyond noise
 
 
 def test_review_rejects_a_malformed_quarter(tiny_assessment: Path, tmp_path: Path) -> None:

@@ -159,15 +159,17 @@ class _Rows:
     """Per-incident arrays (minutes), computed once and shared by every grouping."""
 
     recovery: np.ndarray
+    recovery_filled: np.ndarray  # 0 where open, for sums
+    log_recovery: np.ndarray  # log of recovery (floored at 1 s), 0 where open
     is_resolved: np.ndarray
     phases: pd.DataFrame  # one column per phase, NaN where missing or negative
     flags: dict[str, np.ndarray]  # 1.0 / 0.0 / NaN (unknown or unresolved)
     km_times: np.ndarray  # recovery, or minutes open so far (censored)
-    km_order: np.ndarray
-    recovery_order: np.ndarray
-    open_for: np.ndarray
-    severity: np.ndarray
-    impact: np.ndarray
+    km_order: np.ndarray  # argsort of km_times, recoveries first among ties
+    slo_met: np.ndarray  # within its severity's target; False where unknown
+    slo_known: np.ndarray  # resolved, or open and already past its target
+    slo_severity: np.ndarray  # 0 where the severity has no target
+    impact_filled: np.ndarray  # 0 where open
 
 
 def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str],
@@ -200,16 +202,26 @@ def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str]
     impact_end = np.where(np.isnan(minutes["mitigated_at"]), resolved_at, minutes["mitigated_at"])
     return _Rows(
         recovery=recovery,
+        recovery_filled=np.nan_to_num(recovery),
+        log_recovery=np.where(
+            is_resolved, np.log(np.maximum(np.nan_to_num(recovery), stats.LOG_FLOOR_MINUTES)), 0.0
+        ),
         is_resolved=is_resolved,
         phases=pd.DataFrame(phases),
         flags=flags,
         km_times=km_times,
         km_order=stats.event_first_order(km_times, is_resolved),
-        recovery_order=np.argsort(recovery, kind="stable"),
-        open_for=open_for,
-        severity=incidents["severity"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-        impact=np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), np.nan),
+        **_slo_rows(incidents, recovery, open_for, settings.slo_minutes),
+        impact_filled=np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), 0.0),
     )
+
+
+def _tally(codes: np.ndarray, groups: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-group sum of ``weights`` (a count without them); code -1 (no group) is dropped.
+
+    Shifting the codes by one and dropping bin 0 spares a masked copy of every array.
+    """
+    return np.bincount(codes + 1, weights, minlength=groups + 1)[1:]
 
 
 def _grouped(
@@ -217,17 +229,23 @@ def _grouped(
     weeks: np.ndarray, settings: MeasureSettings,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
-    valid = codes >= 0
-    g = codes[valid]
     out: dict[str, np.ndarray] = {}
-    count = np.bincount(g, minlength=groups)
-    resolved = np.bincount(g, weights=rows.is_resolved[valid], minlength=groups).astype(np.int64)
+    count = _tally(codes, groups)
+    resolved = _tally(codes, groups, rows.is_resolved).astype(np.int64)
     out["incidents"], out["resolved"], out["open"] = count, resolved, count - resolved
-    recovery = rows.recovery[valid]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mttr"] = np.bincount(g, weights=np.nan_to_num(recovery), minlength=groups) / resolved
+        out["mttr"] = _tally(codes, groups, rows.recovery_filled) / resolved
 
-    recovered = stats.sort_by_group(rows.recovery, codes, groups, value_order=rows.recovery_order)
+    # One sort serves both: open incidents' times, then recoveries alone, within each group.
+    order, km_counts, km_starts = stats.group_order(rows.km_times, codes, groups, rows.km_order)
+    out["km_median"] = stats.kaplan_meier_median_sorted(
+        rows.km_times[order], rows.is_resolved[order], km_counts, km_starts
+    )
+    recovered_order = order[rows.is_resolved[order]]
+    counts = np.bincount(codes[recovered_order], minlength=groups)
+    recovered = stats.Sorted(
+        rows.recovery[recovered_order], np.concatenate(([0], np.cumsum(counts)[:-1])), counts
+    )
     out["mttr_median"] = stats.quantile(recovered, 0.5)
     out["mttr_p90"] = stats.quantile(recovered, 0.9)
     for name, p in (("mttr_median", 0.5), ("mttr_p90", 0.9)):
@@ -235,26 +253,20 @@ def _grouped(
         out[f"{name}_ci_low"], out[f"{name}_ci_high"] = interval[:, 0], interval[:, 1]
     out["mttr_n"] = recovered.counts
 
-    phases = rows.phases[valid].groupby(g)
+    phases = rows.phases.groupby(codes)
     medians = phases.median().reindex(range(groups))
-    counts = phases.count().reindex(range(groups), fill_value=0)
+    phase_counts = phases.count().reindex(range(groups), fill_value=0)
     for name, _end, _start in PHASES:
         out[f"{name}_median"] = medians[name].to_numpy()
-        out[f"{name}_median_n"] = counts[name].to_numpy()
+        out[f"{name}_median_n"] = phase_counts[name].to_numpy()
 
     for rate, known in rows.flags.items():
-        known = known[valid]
-        has = ~np.isnan(known)
-        n = np.bincount(g[has], minlength=groups)
+        n = _tally(codes, groups, ~np.isnan(known)).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[rate] = np.bincount(g[has], weights=known[has], minlength=groups) / n
+            out[rate] = _tally(codes, groups, np.nan_to_num(known)) / n
         out[f"{rate}_n"] = n
 
-    out["km_median"] = stats.kaplan_meier_median(
-        rows.km_times, rows.is_resolved, codes, groups, time_order=rows.km_order
-    )
-
-    moments = stats.log_moments(recovery, g, groups)
+    moments = _log_moments(rows, codes, groups)
     for name, lag in CHANGES:
         earlier = np.where(group_quarter >= lag, np.arange(groups) - lag, -1)
 
@@ -274,15 +286,23 @@ def _grouped(
 
     out["insufficient_data"] = resolved < stats.MIN_RESOLVED
     out["dora_band"] = settings.dora.band(out["mttr_median"])
-    _slo(out, rows, valid, g, groups, settings.slo_minutes)
+    _slo(out, rows, codes, groups, settings.slo_minutes)
     out["incidents_per_week"] = count / weeks[group_quarter]
-    resolved_rows = rows.is_resolved[valid]
-    impact_n = np.bincount(g[resolved_rows], minlength=groups)
-    total = np.bincount(g[resolved_rows], weights=rows.impact[valid][resolved_rows],
-                        minlength=groups)  # fmt: skip
-    out["impact_minutes"] = np.where(impact_n > 0, total, np.nan)
-    out["impact_minutes_n"] = impact_n
+    out["impact_minutes"] = np.where(
+        resolved > 0, _tally(codes, groups, rows.impact_filled), np.nan
+    )
+    out["impact_minutes_n"] = resolved
     return out
+
+
+def _log_moments(rows: _Rows, codes: np.ndarray, groups: int) -> stats.LogMoments:
+    """``stats.log_moments`` of recovery times from the precomputed logs (no masked copies)."""
+    n = _tally(codes, groups, rows.is_resolved)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = _tally(codes, groups, rows.log_recovery) / n
+        deviation = (rows.log_recovery - np.append(mean, 0.0)[codes]) * rows.is_resolved
+        var = _tally(codes, groups, deviation**2) / (n - 1)
+    return stats.LogMoments(n, mean, var)
 
 
 def measures_by_team_quarter(
@@ -311,8 +331,9 @@ def measures_by_team_quarter(
         present = sorted(incidents["quarter"].dropna().unique())
         quarters = quarter_range(present[0], present[-1]) if present else []
     n_quarters = len(quarters)
-    team_code = pd.Categorical(incidents["team"], categories=teams).codes.astype(np.int64)
-    quarter_code = pd.Categorical(incidents["quarter"], categories=quarters).codes.astype(np.int64)
+    # -1 for a team or quarter outside the table (a row with no team still counts for ALL)
+    team_code = _positions(incidents["team"], teams)
+    quarter_code = _positions(incidents["quarter"], quarters)
     if by is None:
         by_code = np.zeros(len(incidents), np.int64)
         by_labels: list[Any] = [None]
@@ -360,34 +381,51 @@ def measures_by_team_quarter(
     return table[_column_order(table, by)]
 
 
+def _slo_rows(
+    incidents: pd.DataFrame,
+    recovery: np.ndarray,
+    open_for: np.ndarray,
+    slo_minutes: Mapping[int, float],
+) -> dict[str, np.ndarray]:
+    """Per incident: did it meet its severity's recovery target, and is that known yet?"""
+    severity = incidents["severity"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    target = np.full(len(severity), np.nan)
+    for level, minutes in slo_minutes.items():
+        target[severity == level] = minutes
+    met = recovery <= target
+    known = met | (recovery > target) | (open_for > target)
+    with_target = np.where(np.isnan(target), 0, np.nan_to_num(severity)).astype(np.int64)
+    return {"slo_met": met, "slo_known": known, "slo_severity": with_target}
+
+
 def _slo(
     out: dict[str, np.ndarray],
     rows: _Rows,
-    valid: np.ndarray,
-    g: np.ndarray,
+    codes: np.ndarray,
     groups: int,
     slo_minutes: Mapping[int, float],
 ) -> None:
     """SLO attainment overall and per severity with a target (see the module docstring)."""
-    severity = rows.severity[valid]
-    target = np.full(len(severity), np.nan)
-    for level, minutes in slo_minutes.items():
-        target[severity == level] = minutes
-    recovery, open_for = rows.recovery[valid], rows.open_for[valid]
-    met = recovery <= target
-    known = met | (recovery > target) | (open_for > target)
-    n = np.bincount(g[known], minlength=groups)
+    met = rows.slo_met & rows.slo_known
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["slo_attainment"] = np.bincount(g[known], weights=met[known], minlength=groups) / n
-    out["slo_attainment_n"] = n
-    for level in sorted(slo_minutes):
-        mask = known & (severity == level)
-        n = np.bincount(g[mask], minlength=groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.bincount(g[mask], weights=met[mask], minlength=groups) / n
-        out[f"slo_sev{level}_attainment"] = rate
-        out[f"slo_sev{level}_n"] = n
-        out[f"slo_sev{level}_target"] = np.full(groups, float(slo_minutes[level]))
+        n = _tally(codes, groups, rows.slo_known).astype(np.int64)
+        out["slo_attainment"] = _tally(codes, groups, met) / n
+        out["slo_attainment_n"] = n
+        # One pass for every severity: group x severity (1-5) cells.
+        cell = np.where(codes >= 0, codes * 6 + rows.slo_severity, -1)
+        n_cell = _tally(cell, groups * 6, rows.slo_known).reshape(groups, 6)
+        met_cell = _tally(cell, groups * 6, met).reshape(groups, 6)
+        for level in sorted(slo_minutes):
+            out[f"slo_sev{level}_attainment"] = met_cell[:, level] / n_cell[:, level]
+            out[f"slo_sev{level}_n"] = n_cell[:, level].astype(np.int64)
+            out[f"slo_sev{level}_target"] = np.full(groups, float(slo_minutes[level]))
+
+
+def _positions(values: pd.Series, labels: list[str]) -> np.ndarray:
+    """Each value's position in ``labels``, -1 where absent (hashing each distinct value once)."""
+    codes, uniques = pd.factorize(values)
+    lookup = np.append(pd.Index(labels, dtype=object).get_indexer(uniques.astype(object)), -1)
+    return lookup[codes].astype(np.int64)  # code -1 (missing) takes the appended -1
 
 
 def _column_order(table: pd.DataFrame, by: str | None) -> list[str]:
@@ -413,7 +451,7 @@ def describe(settings: MeasureSettings) -> dict[str, Any]:
             "high_below": dora.high,
             "medium_below": dora.medium,
             "source": dora.source,
-        },  # fmt: skip
+        },
         "slo_minutes": {str(k): v for k, v in sorted(settings.slo_minutes.items())},
         "as_of": None if settings.as_of is None else pd.Timestamp(settings.as_of).isoformat(),
     }

@@ -37,6 +37,26 @@ class Sorted:
     counts: np.ndarray
 
 
+def group_order(
+    values: np.ndarray, codes: np.ndarray, groups: int, value_order: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A permutation sorting ``values`` within groups, with each group's counts and starts.
+
+    NaN values and codes below 0 are left out. ``value_order`` (an argsort of ``values``) can
+    be passed when several groupings share the values: the float sort is then done once,
+    and each grouping only needs a stable sort of its small integer codes (a radix sort).
+    """
+    if value_order is None:
+        value_order = np.argsort(values)
+    keep = (codes[value_order] >= 0) & ~np.isnan(values[value_order])
+    order = value_order[keep]
+    code_type = np.int16 if groups < 2**15 else np.int64
+    order = order[np.argsort(codes[order].astype(code_type), kind="stable")]
+    counts = np.bincount(codes[order], minlength=groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return order, counts, starts
+
+
 def sort_by_group(
     values: np.ndarray,
     codes: np.ndarray,
@@ -44,20 +64,8 @@ def sort_by_group(
     *,
     value_order: np.ndarray | None = None,
 ) -> Sorted:
-    """Sort ``values`` within their groups; NaN values and codes below 0 are left out.
-
-    ``value_order`` (an argsort of ``values``) can be passed when several groupings share
-    the values: the expensive float sort is then done once, and each grouping only needs a
-    stable sort of its small integer codes (a radix sort).
-    """
-    if value_order is None:
-        value_order = np.argsort(values, kind="stable")
-    keep = (codes[value_order] >= 0) & ~np.isnan(values[value_order])
-    order = value_order[keep]
-    code_type = np.int16 if groups < 2**15 else np.int64
-    order = order[np.argsort(codes[order].astype(code_type), kind="stable")]
-    counts = np.bincount(codes[order], minlength=groups)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    """Sort ``values`` within their groups (see ``group_order``)."""
+    order, counts, starts = group_order(values, codes, groups, value_order)
     return Sorted(values[order], starts, counts)
 
 
@@ -115,21 +123,24 @@ def kaplan_meier_median(
     which the estimated share still unrecovered falls to one half or below; NaN where it
     never does (too many incidents still open to know). With nothing censored it is the
     lower median, the ``ceil(n/2)``-th smallest. Ties: recoveries count before censorings
-    at the same time, the usual convention. ``time_order``: an argsort of ``times`` that
-    puts events first among ties (see ``event_first_order``), shared across groupings.
+    at the same time, the usual convention. ``time_order``: ``event_first_order(times,
+    events)``, when it is shared across groupings.
     """
-    out = np.full(groups, np.nan)
     if time_order is None:
         time_order = event_first_order(times, events)
-    keep = (codes[time_order] >= 0) & ~np.isnan(times[time_order])
-    order = time_order[keep]
-    if len(order) == 0:
+    order, counts, starts = group_order(times, codes, groups, time_order)
+    return kaplan_meier_median_sorted(times[order], events[order], counts, starts)
+
+
+def kaplan_meier_median_sorted(
+    times: np.ndarray, events: np.ndarray, counts: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """``kaplan_meier_median`` on values already sorted within groups (events first in ties)."""
+    out = np.full(len(counts), np.nan)
+    if len(times) == 0:
         return out
-    code_type = np.int16 if groups < 2**15 else np.int64
-    order = order[np.argsort(codes[order].astype(code_type), kind="stable")]
-    times, events, codes = times[order], events[order].astype(bool), codes[order]
-    counts = np.bincount(codes, minlength=groups)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    events = events.astype(bool)
+    codes = np.repeat(np.arange(len(counts)), counts)
     position = np.arange(len(times)) - starts[codes]
     at_risk = counts[codes] - position
     factor = np.where(events, 1.0 - 1.0 / at_risk, 1.0)
@@ -149,8 +160,13 @@ def kaplan_meier_median(
 
 
 def event_first_order(times: np.ndarray, events: np.ndarray) -> np.ndarray:
-    """An argsort of ``times`` in which, among equal times, events come before censorings."""
-    return np.lexsort((~events.astype(bool), times))
+    """An argsort of ``times`` in which, among equal times, events come before censorings.
+
+    A censored time is nudged to the next representable float, which orders it after an
+    event at the same time and before any later one, so one plain sort does.
+    """
+    key = np.where(events.astype(bool), times, np.nextafter(times, np.inf))
+    return np.argsort(key)
 
 
 @dataclass(frozen=True)
@@ -225,6 +241,8 @@ def compare_periods(
         z = stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER)
         min_detectable = np.exp(-z * pooled * np.sqrt(1 / now.n + 1 / then.n))
         ratio = median_now / median_then
+    # A spread needs two values on each side.
+    min_detectable = np.where((now.n >= 2) & (then.n >= 2), min_detectable, np.nan)
     enough = (now.n >= min_resolved) & (then.n >= min_resolved)
     verdict = np.where(
         ~enough,
@@ -250,7 +268,10 @@ class DoraBands:
     elite: float = 60.0
     high: float = 24 * 60.0
     medium: float = 7 * 24 * 60.0
-    source: str = "Accelerate State of DevOps Report 2021: elite < 1 hour, high < 1 day, medium < 1 week, low otherwise"
+    source: str = (
+        "Accelerate State of DevOps Report 2021: elite < 1 hour, high < 1 day, "
+        "medium < 1 week, low otherwise"
+    )
 
     def band(self, median_minutes: np.ndarray) -> np.ndarray:
         """``elite``/``high``/``medium``/``low`` per median; None where there is no median."""
