@@ -20,7 +20,7 @@ RECOVERY_SERIES = {
 
 
 def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
-    """Time to recover per quarter: median, 90th percentile and mean, in minutes.
+    """Time to recover per quarter: median (with its 90% CI band), 90th percentile and mean.
 
     ``measures`` has one row per quarter (``period``) with ``mttr``, ``mttr_median``,
     ``mttr_p90`` and ``resolved`` (the count behind each figure), as
@@ -37,7 +37,7 @@ def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
     long["hours"] = long["minutes"] / 60.0
     labels = [label for label, _ in RECOVERY_SERIES.values()]
     colours = [colour for _, colour in RECOVERY_SERIES.values()]
-    base = alt.Chart(long, title=title).encode(
+    base = alt.Chart(long).encode(
         x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("minutes:Q", title="Minutes to recover"),
         color=alt.Color(
@@ -61,7 +61,25 @@ def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
             alt.Tooltip("open:Q", title="Still open"),
         ],
     )
-    return base.mark_line(point=True).transform_filter("isValid(datum.minutes)")
+    lines = base.mark_line(point=True).transform_filter("isValid(datum.minutes)")
+    if "mttr_median_ci_low" not in measures:
+        return lines
+    band = (
+        alt.Chart(measures.assign(band="Median, 90% CI"))
+        .mark_area(opacity=0.18, color=COLOURS["median"])
+        .encode(
+            x=alt.X("period:O"),
+            y=alt.Y("mttr_median_ci_low:Q"),
+            y2=alt.Y2("mttr_median_ci_high:Q"),
+            tooltip=[
+                alt.Tooltip("period:O", title="Quarter"),
+                alt.Tooltip("mttr_median_ci_low:Q", title="Median, 90% CI from", format=",.0f"),
+                alt.Tooltip("mttr_median_ci_high:Q", title="to (minutes)", format=",.0f"),
+            ],
+        )
+        .transform_filter("isValid(datum.mttr_median_ci_low)")
+    )
+    return alt.layer(band, lines, title=title)
 
 
 def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:

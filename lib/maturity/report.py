@@ -20,7 +20,12 @@ from IPython.display import HTML
 from maturity.config import Assessment, Team, load_assessment
 from maturity.errors import ConfigError
 from maturity.incidents import EXCLUDED, REJECTED, USED, IncidentSet, load_incidents
-from maturity.measures import measures_by_team_quarter, recovery_minutes, to_records
+from maturity.measures import (
+    MeasureSettings,
+    measures_by_team_quarter,
+    recovery_minutes,
+    to_records,
+)
 from maturity.periods import parse_quarter, quarter_range, shift_quarter
 
 #: Quarters of history shown in a team report: the assessed one and the seven before.
@@ -51,7 +56,10 @@ class TeamQuarter:
         incidents = load_incidents(assessment)
         quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
         measures = measures_by_team_quarter(
-            incidents.incidents, teams=sorted(assessment.teams), quarters=quarters
+            incidents.incidents,
+            teams=sorted(assessment.teams),
+            quarters=quarters,
+            settings=MeasureSettings.from_assessment(assessment),
         )
         return cls(assessment, assessment.teams[team], quarter, incidents, measures)
 
@@ -113,18 +121,30 @@ def _card(label: str, value: str, detail: str) -> str:
     )
 
 
+def format_interval(interval: list[float] | None) -> str:
+    """A 90% interval for people: ``90% CI 44-73 min`` (empty when there is none)."""
+    if not interval:
+        return ""
+    low, high = (format_minutes(v) for v in interval)
+    return f"90% CI {low}–{high}"
+
+
 def headline(report: TeamQuarter) -> HTML:
     """Four cards: median and 90th percentile time to recover, the mean, and the counts."""
     now = report.current
     n = now["resolved"]
+    per_week = now["incidents_per_week"]
     cards = [
-        _card("Median time to recover", format_minutes(now["mttr_median"]), f"n = {n} resolved"),
-        _card("90th percentile", format_minutes(now["mttr_p90"]), f"n = {n} resolved"),
-        _card(
-            "MTTR (mean)", format_minutes(now["mttr"]), "the standard's measure; long tails move it"
-        ),
-        _card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
-    ]
+        _card("Median time to recover", format_minutes(now["mttr_median"]),
+              " · ".join(x for x in (format_interval(now["mttr_median_ci"]), f"n = {n}") if x)),
+        _card("90th percentile", format_minutes(now["mttr_p90"]),
+              " · ".join(x for x in (format_interval(now["mttr_p90_ci"]), f"n = {n}") if x)),
+        _card("MTTR (mean)", format_minutes(now["mttr"]),
+              "the standard's measure; long tails move it"),
+        _card("Incidents", str(now["incidents"]),
+              f"{now['open']} still open · {per_week:.1f} a week" if per_week is not None
+              else f"{now['open']} still open"),
+    ]  # fmt: skip
     note = ""
     if now["incidents"] == 0:
         note = f'<p class="callout">No incidents were detected in {_e(report.quarter)}.</p>'
@@ -135,6 +155,74 @@ def headline(report: TeamQuarter) -> HTML:
             "indications, not trends.</p>"
         )
     return HTML(f'<div class="cards">{"".join(cards)}</div>{note}')
+
+
+def change_sentence(change: dict[str, Any], earlier: str, earlier_median: float | None) -> str:
+    """One plain sentence on whether the median moved beyond noise since ``earlier``."""
+    verdict = change["verdict"]
+    if verdict == "insufficient_data":
+        return (
+            f"Against {earlier}: too few resolved incidents to judge a change "
+            "(under 10 in a quarter)."
+        )
+    ratio, detectable = change["ratio"], change["min_detectable"]
+    moved = ""
+    if ratio is not None and earlier_median is not None:
+        moved = f" (median {format_minutes(earlier_median)} then, {ratio:.0%} of it now)"
+    if verdict in ("improved", "worsened"):
+        direction = "faster" if verdict == "improved" else "slower"
+        return (
+            f"Against {earlier}{moved}: <b>{verdict}</b>, recovery is {direction} beyond "
+            f"noise (p = {change['p_value']:.2g})."
+        )
+    reach = (
+        f"; at these volumes only a change of {1 - detectable:.0%} or more would show"
+        if (detectable is not None)
+        else ""
+    )
+    return f"Against {earlier}{moved}: <b>no detectable change</b>{reach}."
+
+
+def findings(report: TeamQuarter) -> HTML:
+    """What the statistics say, in sentences: changes, open incidents, DORA band, SLOs."""
+    now, history = report.current, to_records(report.history)
+    by_period = {r["period"]: r for r in history}
+    items = []
+    for key, lag in (("change_qoq", 1), ("change_yoy", 4)):
+        earlier = shift_quarter(report.quarter, -lag)
+        before = by_period.get(earlier, {}).get("mttr_median")
+        items.append(change_sentence(now[key], _e(earlier), before))
+    if now["open"]:
+        km = now["km_median"]
+        km_text = (
+            f"the Kaplan-Meier median is {format_minutes(km)}"
+            if km is not None
+            else "over half may still be running, so the median is not known yet"
+        )
+        items.append(
+            f"{now['open']} incident{'s are' if now['open'] != 1 else ' is'} still open. "
+            f"Counting {'them' if now['open'] != 1 else 'it'} as still running rather than "
+            f"dropping {'them' if now['open'] != 1 else 'it'}, {km_text}."
+        )
+    if now["dora_band"]:
+        items.append(
+            f"DORA time-to-restore band: <b>{_e(now['dora_band'])}</b> (median against the "
+            "2021 State of DevOps bands: elite under 1 hour, high under 1 day, medium under "
+            "1 week)."
+        )
+    slo = now.get("slo_attainment_by_severity") or {}
+    if now.get("slo_attainment") is not None:
+        parts = [
+            f"SEV{level} {format_share(cell['attainment'])} of {cell['n']} within "
+            f"{format_minutes(cell['target'])}"
+            for level, cell in slo.items()
+            if cell["n"]
+        ]
+        items.append(
+            f"Recovery targets met: <b>{format_share(now['slo_attainment'])}</b> of "
+            f"{now['slo_attainment_n']} incidents with a target ({'; '.join(parts)})."
+        )
+    return HTML('<ul class="findings">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
 
 
 def table(
@@ -170,6 +258,7 @@ def quarter_table(report: TeamQuarter) -> HTML:
     """Incidents and recovery statistics per quarter, the assessed quarter highlighted."""
     rows, current = [], []
     for i, r in enumerate(to_records(report.history)):
+        ci = r["mttr_median_ci"]
         rows.append(
             [
                 r["period"],
@@ -177,14 +266,17 @@ def quarter_table(report: TeamQuarter) -> HTML:
                 r["resolved"],
                 r["open"],
                 format_minutes(r["mttr_median"]),
+                f"{format_minutes(ci[0])}–{format_minutes(ci[1])}" if ci else MISSING,
                 format_minutes(r["mttr_p90"]),
                 format_minutes(r["mttr"]),
+                r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
             ]
         )
         if r["period"] == report.quarter:
             current.append(i)
-    header = ["Quarter", "Incidents", "Resolved", "Open", "Median", "90th pct", "Mean (MTTR)"]
-    return HTML(table(rows, header, highlight=current))
+    header = ["Quarter", "Incidents", "Resolved", "Open", "Median", "90% CI", "90th pct",
+              "Mean (MTTR)", "vs quarter before"]  # fmt: skip
+    return HTML(table(rows, header, highlight=current, text_columns=(0, 8)))
 
 
 PHASE_LABELS = (
