@@ -501,3 +501,23 @@ def to_records(table: pd.DataFrame, digits: int = 2) -> list[dict[str, Any]]:
             record["slo_attainment_by_severity"] = slo
         records.append(record)
     return records
+
+
+def measures_for(assessment: Any, *, by: str | None = None) -> pd.DataFrame:
+    """The measures table of an assessment folder (path or ``Assessment``), for notebooks.
+
+    Every team of ``assessment.yaml`` and every quarter from the first to the last with
+    incidents, with the organisation's time zone and SLO targets.
+    """
+    from maturity.config import Assessment, load_assessment
+    from maturity.incidents import load_incidents
+
+    if not isinstance(assessment, Assessment):
+        assessment = load_assessment(assessment)
+    loaded = load_incidents(assessment)
+    return measures_by_team_quarter(
+        loaded.incidents,
+        teams=sorted(assessment.teams),
+        by=by,
+        settings=MeasureSettings.from_assessment(assessment),
+    )
