@@ -173,3 +173,11 @@ def test_properties(rows) -> None:
     again = measures_by_team_quarter(resolved_only, teams=teams, quarters=["2026-Q1", "2026-Q2"])
     for column in ("mttr", "mttr_median", "mttr_p90", "mttr_median_ci_low", "mttr_p90_ci_high"):
         pd.testing.assert_series_equal(table[column], again[column])
+
+
+def test_measures_for_an_assessment_folder(tiny_assessment: Path) -> None:
+    from maturity.measures import measures_for
+
+    table = measures_for(tiny_assessment)
+    assert set(table["team"]) == {"ALL", "alpha", "beta"}
+    assert row(table, "alpha", "2026-Q3")["mttr_median"] == 25.0
