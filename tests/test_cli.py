@@ -55,7 +55,9 @@ def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
     run = maturity("validate", str(tiny_assessment), "--json")
     assert run.returncode == 0
     quality = json.loads(run.stdout)["quality"]
-    assert set(quality) == {"rows_read", "rows_used", "rows_excluded", "rows_rejected", "issues"}
+    assert set(quality) == {
+        "rows_read", "rows_used", "rows_excluded", "rows_rejected", "issues", "notes"
+    }  # fmt: skip
     assert quality["issues"][0] == {
         "file": "incidents/export.csv", "row": 8, "incident_id": "B2", "action": "excluded",
         "reason": "drill incident",

@@ -35,7 +35,8 @@ class SourceSettings:
     path: str
     format: str | None = None
     timezone: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # canonical column -> file's header
+    day_first: bool | None = None  # None: decided from the file
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def load_assessment(path: str | Path) -> Assessment:
                 format=str(spec["format"]).lower() if spec.get("format") else None,
                 timezone=check_timezone(tz, f"{file}: sources entry {i}") if tz else None,
                 columns={str(k): str(v) for k, v in (spec.get("columns") or {}).items()},
+                day_first=spec.get("day_first"),
             )
         )
 

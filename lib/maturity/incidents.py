@@ -20,12 +20,19 @@ from typing import Any
 import pandas as pd
 
 from maturity.config import Assessment, SourceSettings, is_assessment_folder, load_assessment
-from maturity.errors import InputFileError
+from maturity.errors import ConfigError, InputFileError
 from maturity.periods import quarter_of
 from maturity.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.sources import detect_format, get_format
+from maturity.sources._common import OFFSET_SUFFIX, SourceContext
 from maturity.spreadsheets import ROW, read_table
-from maturity.values import missing_mask, parse_flags, parse_severity, parse_timestamps
+from maturity.values import (
+    day_first_order,
+    missing_mask,
+    parse_flags,
+    parse_severity,
+    parse_timestamps,
+)
 
 #: Columns the loaded incidents carry beyond the canonical record.
 PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
@@ -48,6 +55,7 @@ class IncidentSet:
     incidents: pd.DataFrame
     ledger: pd.DataFrame
     timezone: str
+    notes: tuple[dict[str, str], ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -74,12 +82,15 @@ class IncidentSet:
                 }
                 for r in issues.itertuples(index=False)
             ],
+            "notes": list(self.notes),
         }
 
     def for_team(self, team: str) -> IncidentSet:
         """The incidents and ledger rows of one team (rows with no team are left out)."""
         ledger = self.ledger[self.ledger["team"] == team] if "team" in self.ledger else self.ledger
-        return IncidentSet(self.incidents[self.incidents["team"] == team], ledger, self.timezone)
+        return IncidentSet(
+            self.incidents[self.incidents["team"] == team], ledger, self.timezone, self.notes
+        )
 
 
 def load_incidents(
@@ -111,11 +122,11 @@ def load_incidents(
 
 def _load(files: Iterable[Path], assessment: Assessment | None) -> IncidentSet:
     timezone = assessment.timezone if assessment else "UTC"
-    frames = []
+    frames, notes = [], []
     for path in files:
         label = assessment.relative(path) if assessment else str(path)
         settings = assessment.source_settings(path) if assessment else SourceSettings(str(path))
-        frames.append(_normalise_file(path, label, settings, timezone))
+        frames.append(_normalise_file(path, label, settings, timezone, notes))
     rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
 
     if assessment is not None:
@@ -144,7 +155,12 @@ def _load(files: Iterable[Path], assessment: Assessment | None) -> IncidentSet:
         .sort_values(["detected_at", "incident_id"], kind="stable")
         .reset_index(drop=True)
     )
-    return IncidentSet(incidents=incidents, ledger=ledger.reset_index(drop=True), timezone=timezone)
+    return IncidentSet(
+        incidents=incidents,
+        ledger=ledger.reset_index(drop=True),
+        timezone=timezone,
+        notes=tuple(notes),
+    )
 
 
 def _empty_rows() -> pd.DataFrame:
@@ -160,15 +176,24 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def _normalise_file(
-    path: Path, label: str, settings: SourceSettings, org_timezone: str
+    path: Path, label: str, settings: SourceSettings, org_timezone: str, notes: list[dict]
 ) -> pd.DataFrame:
     raw = read_table(path, label)
     columns = [c for c in raw.columns if c != ROW]
     source = (
         get_format(settings.format, label) if settings.format else detect_format(columns, label)
     )
-    mapped = source.to_canonical(raw.drop(columns=ROW))
     timezone = settings.timezone or org_timezone
+    context = SourceContext(label=label, timezone=timezone)
+    mapped = source.to_canonical(raw, context)
+    for canonical, header in settings.columns.items():
+        if canonical not in CANONICAL_COLUMNS:
+            raise ConfigError(
+                f"{label}: columns override names {canonical!r}, not a canonical column"
+            )
+        if header not in raw.columns:
+            raise InputFileError(f"{label}: columns override {canonical}: no column {header!r}")
+        mapped[canonical] = raw[header]
 
     rows = pd.DataFrame(index=raw.index)
     for column in TEXT_COLUMNS:
@@ -178,10 +203,31 @@ def _normalise_file(
 
     severity, bad = parse_severity(mapped["severity"])
     rows["severity"] = severity
+    if bad.any():
+        shown = ", ".join(sorted({str(v) for v in mapped["severity"][bad]})[:5])
+        context.note(f"{int(bad.sum())} rows have a severity not understood ({shown}): left blank")
+    day_first = settings.day_first
+    if day_first is None:
+        day_first, guessed = day_first_order([mapped[c] for c in TIMESTAMP_COLUMNS], timezone)
+        if guessed:
+            context.note(
+                f"dates such as 5/3/2026 are ambiguous in this file; read "
+                f"{'day' if day_first else 'month'}-first (set day_first under sources in "
+                "assessment.yaml to change)"
+            )
+    date1904 = bool(raw.attrs.get("date1904", False))
     for column in TIMESTAMP_COLUMNS:
-        parsed, bad = parse_timestamps(mapped[column], timezone)
+        parsed, bad = parse_timestamps(
+            mapped[column], timezone, day_first=day_first, date1904=date1904
+        )
         rows[column] = parsed
         reasons.append(_reason(bad, f"unparseable {column}", mapped[column]))
+    for column in TIMESTAMP_COLUMNS:
+        offset = f"{column}{OFFSET_SUFFIX}"
+        if offset in mapped:
+            minutes = pd.to_numeric(mapped[offset], errors="coerce")
+            derived = rows["detected_at"] + pd.to_timedelta(minutes, unit="min")
+            rows[column] = rows[column].fillna(derived)
     for column in FLAG_COLUMNS:
         flags, _unknown = parse_flags(mapped[column])
         rows[column] = flags
@@ -195,6 +241,7 @@ def _normalise_file(
     rows["source_format"] = source.NAME
     rows["exclude"] = mapped["exclude_reason"].astype("string")
     rows["reject"] = _first_reason(reasons, raw.index)
+    notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows
 
 

@@ -8,6 +8,7 @@ a reason instead of losing them.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import numpy as np
@@ -31,13 +32,66 @@ def missing_mask(values: pd.Series) -> pd.Series:
     return text.isna() | text.str.lower().isin(MISSING_TEXT)
 
 
-def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series]:
+#: Formats tried, in order, for naive text that is not ISO 8601 (Jira's ``25/Feb/26 10:17
+#: PM``, ServiceNow's and Excel's ``5/3/2016 10:05``). ``{d}/{m}`` swap for month-first files.
+_DAY_FIRST_FORMATS = (
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p", "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y", "%d/%m/%y %H:%M", "%d/%m/%y %I:%M %p", "%d/%m/%y",
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+)  # fmt: skip
+_NAMED_MONTH_FORMATS = (
+    "%d/%b/%y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%Y %I:%M %p", "%d/%b/%Y %H:%M",
+    "%d %b %Y %H:%M", "%d %b %Y %H:%M:%S", "%b %d, %Y %I:%M %p", "%d-%b-%Y %H:%M:%S",
+)  # fmt: skip
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
+#: Excel's day zero in its default (1900) date system, and in the 1904 one (old Mac files).
+EXCEL_EPOCH_1900 = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+#: Plain numbers read as Excel serial dates only in this range (1954 to 2119): outside it a
+#: number in a date column is more likely an epoch or an error than a date.
+_SERIAL_RANGE = (20_000, 80_000)
+
+
+def day_first_order(columns: list[pd.Series], timezone: str) -> tuple[bool, bool]:
+    """Whether a file writes dates day-first, and whether that had to be guessed.
+
+    Looks at every ``a/b/yyyy`` date in ``columns``: a first number above 12 proves
+    day-first, a second above 12 proves month-first. When neither shows, the guess is
+    month-first for zones in the Americas (US habits) and day-first elsewhere, and the
+    second value is True so the caller can report the guess.
+    """
+    firsts, seconds = [], []
+    for column in columns:
+        text = _as_text(column).dropna()
+        found = text.str.extract(_SLASH_DATE).dropna()
+        if len(found):
+            firsts.append(pd.to_numeric(found[0]).max())
+            seconds.append(pd.to_numeric(found[1]).max())
+    if not firsts:
+        return True, False
+    if max(firsts) > 12:
+        return True, False
+    if max(seconds) > 12:
+        return False, False
+    return not timezone.startswith("America/"), True
+
+
+def parse_timestamps(
+    values: pd.Series,
+    timezone: str,
+    *,
+    day_first: bool = True,
+    date1904: bool = False,
+) -> tuple[pd.Series, pd.Series]:
     """Parse timestamps to UTC.
 
-    Cells with an offset or ``Z`` keep it; naive cells (and naive datetime cells of a
-    spreadsheet) are read as wall-clock time in ``timezone``. Returns ``(parsed, invalid)``:
-    ``parsed`` is ``datetime64[ns, UTC]`` with NaT for missing or invalid cells, ``invalid``
-    is True where a cell held text that is not a timestamp.
+    Cells with an offset or ``Z`` keep it (``+0000`` too); naive cells (and naive datetime
+    cells of a spreadsheet) are read as wall-clock time in ``timezone``. Numbers are Excel
+    serial dates (1900 date system, or 1904 with ``date1904``), epoch seconds or epoch
+    milliseconds, by magnitude. Text that is not ISO 8601 is tried against common export
+    formats, day-first or month-first as ``day_first`` says (see ``day_first_order``).
+    Returns ``(parsed, invalid)``: ``parsed`` is ``datetime64[ns, UTC]`` with NaT for missing
+    or invalid cells, ``invalid`` is True where a cell held something that is not a time.
     """
     index = values.index
     parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
@@ -48,10 +102,8 @@ def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Se
         )
 
     missing = missing_mask(values)
-    is_datetime = values.map(
-        lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "tzinfo")
-    )
-    is_datetime &= ~missing
+    kinds = values.map(type)
+    is_datetime = kinds.map(_is_datetime_type) & ~missing
     if is_datetime.any():
         stamps = values[is_datetime].map(pd.Timestamp)
         naive = stamps.map(lambda t: t.tzinfo is None)
@@ -63,21 +115,65 @@ def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, pd.Se
 
     text = _as_text(values)
     todo = ~missing & ~is_datetime
+    number = pd.to_numeric(text.where(todo), errors="coerce")
+    is_number = todo & number.notna()
+    if is_number.any():
+        parsed[is_number] = _from_number(number[is_number], timezone, date1904)
+        todo &= ~is_number
     aware = todo & text.str.contains(_AWARE, na=False)
     naive_text = todo & ~aware
     if aware.any():
         parsed[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
     if naive_text.any():
-        local = pd.to_datetime(text[naive_text], format="ISO8601", errors="coerce")
-        retry = local.isna()
-        if retry.any():
-            # Not ISO 8601: let pandas infer each cell's format (month-first).
-            local[retry] = pd.to_datetime(text[naive_text][retry], format="mixed", errors="coerce")
+        local = _parse_naive_text(text[naive_text], day_first)
         parsed[naive_text] = _localize(local.astype("datetime64[ns]"), timezone).dt.tz_convert(
             "UTC"
         )
-    invalid = todo & parsed.isna()
+    invalid = ~missing & parsed.isna()
     return parsed, invalid
+
+
+def _is_datetime_type(kind: type) -> bool:
+    return issubclass(kind, datetime.datetime | datetime.date | np.datetime64)
+
+
+def _from_number(number: pd.Series, timezone: str, date1904: bool) -> pd.Series:
+    out = pd.Series(pd.NaT, index=number.index, dtype="datetime64[ns, UTC]")
+    serial = number.between(*_SERIAL_RANGE)
+    if serial.any():
+        epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
+        local = epoch + pd.to_timedelta(number[serial] * 86400, unit="s").dt.round("ms")
+        out[serial] = _localize(local.astype("datetime64[ns]"), timezone).dt.tz_convert("UTC")
+    seconds = number.between(1e9, 1e10)
+    if seconds.any():
+        out[seconds] = pd.to_datetime(number[seconds], unit="s", utc=True)
+    millis = number.between(1e12, 1e13)
+    if millis.any():
+        out[millis] = pd.to_datetime(number[millis], unit="ms", utc=True)
+    return out
+
+
+def _parse_naive_text(text: pd.Series, day_first: bool) -> pd.Series:
+    local = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    formats = (
+        _DAY_FIRST_FORMATS
+        if day_first
+        else tuple(
+            f.replace("%d", "{d}").replace("%m", "%d").replace("{d}", "%m")
+            for f in _DAY_FIRST_FORMATS
+        )
+    )
+    for fmt in (*formats, *_NAMED_MONTH_FORMATS):
+        todo = local.isna()
+        if not todo.any():
+            break
+        local[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = local.isna()
+    if todo.any():
+        local[todo] = pd.to_datetime(
+            text[todo], format="mixed", dayfirst=day_first, errors="coerce"
+        )
+    return local
 
 
 def _localize(naive: pd.Series, timezone: str) -> pd.Series:
@@ -135,3 +231,39 @@ def parse_severity(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     words = text.map(_SEVERITY_WORDS.get).astype("Int64")
     severity = severity.fillna(words)
     return severity, ~missing & severity.isna()
+
+
+_DURATION_PART = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(r"^\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*$")
+_UNIT_MINUTES = {"w": 7 * 1440, "d": 1440, "h": 60, "m": 1, "s": 1 / 60}
+NUMBER_UNITS = {"seconds": 1 / 60, "milliseconds": 1 / 60000, "minutes": 1.0, "hours": 60.0}
+
+
+def parse_durations(values: pd.Series, number_unit: str = "seconds") -> tuple[pd.Series, pd.Series]:
+    """Parse vendor durations to minutes.
+
+    Numbers are in ``number_unit`` (``seconds``, ``milliseconds``, ``minutes``, ``hours``);
+    text may be ``2h 10m``, ``25 Days 21 Hours 1 Minute``, ``1w 2d``, or a clock
+    ``HH:MM[:SS]``. Returns ``(minutes, invalid)``.
+    """
+    text = _as_text(values)
+    missing = missing_mask(values)
+    minutes = pd.to_numeric(text.where(~missing), errors="coerce") * NUMBER_UNITS[number_unit]
+    todo = ~missing & minutes.isna()
+    for i in todo[todo].index:
+        minutes[i] = _duration_text(str(text[i]))
+    return minutes.astype(float), ~missing & minutes.isna()
+
+
+def _duration_text(text: str) -> float:
+    clock = _CLOCK.match(text)
+    if clock:
+        hours, mins, secs = clock.groups()
+        return int(hours) * 60 + int(mins) + float(secs or 0) / 60
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip(" ,and"):
+        return np.nan
+    return sum(float(n) * _UNIT_MINUTES[unit[0].lower()] for n, unit in parts)

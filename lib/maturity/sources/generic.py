@@ -27,7 +27,7 @@ def matches(columns: Sequence[str]) -> bool:
     return all(name in names for name in REQUIRED)
 
 
-def to_canonical(raw: pd.DataFrame) -> pd.DataFrame:
+def to_canonical(raw: pd.DataFrame, context: object = None) -> pd.DataFrame:
     by_lower: dict[str, str] = {}
     for column in raw.columns:
         by_lower.setdefault(column.strip().lower(), column)
