@@ -19,6 +19,11 @@ from maturity.errors import InputFileError
 ROW = "_row"
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
+_HEADER_SEARCH = 30  # rows searched for the header
+#: Guards against hostile or absurd workbooks (see ``_check_workbook``).
+MAX_UNCOMPRESSED_BYTES = 1 * 2**30
+MAX_RATIO = 200
+MAX_ROWS = 2_000_000
 
 
 def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
@@ -67,14 +72,19 @@ def _decode(data: bytes, label: str) -> str:
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
     text = _decode(path.read_bytes(), label)
     sample = text[:_SNIFF_BYTES]
+    lines = [line for line in sample.splitlines()[:_HEADER_SEARCH] if line.strip()]
     try:
-        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=_DELIMITERS).delimiter
-    except csv.Error:
+        widest = max(lines, key=lambda line: sum(line.count(d) for d in _DELIMITERS))
+        delimiter = csv.Sniffer().sniff(widest, delimiters=_DELIMITERS).delimiter
+    except (csv.Error, ValueError):
         delimiter = ","
+    width = max((len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter)), default=1)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
+            header=None,
+            names=range(width),
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -83,31 +93,94 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
         raise InputFileError(f"{label}: not a readable CSV file ({_first_line(exc)})") from exc
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(f"{label}: the file has no header row") from exc
-    frame.columns = _clean_header(list(frame.columns))
-    # Record i (0-based) sits on spreadsheet row i + 2: the header is row 1.
-    frame.insert(0, ROW, range(2, len(frame) + 2))
-    return frame
+    frame = frame.fillna("")
+    # Record i (0-based) is spreadsheet row i + 1.
+    return _with_header(frame, label, first_row=1)
 
 
 def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    date1904 = _check_workbook(path, label)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(f"{label}: not a readable XLSX workbook ({_first_line(exc)})") from exc
-    header_at = next((i for i, r in enumerate(rows) if sum(_filled(v) for v in r) >= 2), None)
-    if header_at is None:
-        raise InputFileError(f"{label}: the first sheet has no header row")
-    header = _clean_header(
-        [str(v) if _filled(v) else f"column_{j + 1}" for j, v in enumerate(rows[header_at])]
-    )
-    body = [list(r) + [""] * (len(header) - len(r)) for r in rows[header_at + 1 :]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame.insert(0, ROW, range(header_at + 2, header_at + 2 + len(frame)))
-    return frame
+    if len(rows) > MAX_ROWS:
+        raise InputFileError(f"{label}: {len(rows):,} rows is more than the {MAX_ROWS:,} allowed")
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+    table = _with_header(frame, label, first_row=1)
+    table.attrs["date1904"] = date1904
+    return table
+
+
+def _check_workbook(path: Path, label: str) -> bool:
+    """Refuse zip and XML bombs before parsing; return the workbook's 1904 date flag.
+
+    An XLSX file is a zip of XML parts. The sizes its directory declares are checked
+    against limits (total, and the ratio of any part's expanded size to its compressed
+    size), and ``xl/workbook.xml`` is parsed with defusedxml, which refuses entity tricks.
+    Cell values are read by calamine, which never evaluates formulas: a formula cell gives
+    the value Excel last saved with it, and text starting with ``=`` stays text.
+    """
+    import zipfile
+
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{label}: not a readable XLSX workbook (not a zip archive)")
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        total = sum(p.file_size for p in parts)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise InputFileError(
+                f"{label}: the workbook expands to {total / 2**20:,.0f} MB, over the "
+                f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MB allowed; export fewer rows or a CSV"
+            )
+        for part in parts:
+            ratio = part.file_size // max(part.compress_size, 1)
+            if part.file_size > 2**20 and ratio > MAX_RATIO:
+                raise InputFileError(
+                    f"{label}: {part.filename} expands {ratio}-fold, which only a zip bomb "
+                    "does; refusing to read it"
+                )
+        try:
+            workbook = archive.read("xl/workbook.xml")
+        except KeyError:
+            raise InputFileError(f"{label}: not an XLSX workbook (no xl/workbook.xml)") from None
+    try:
+        root = ElementTree.fromstring(workbook)
+    except (DefusedXmlException, ElementTree.ParseError) as exc:
+        raise InputFileError(
+            f"{label}: unsafe or broken workbook XML ({_first_line(exc)})"
+        ) from exc
+    properties = next((e for e in root.iter() if e.tag.endswith("workbookPr")), None)
+    flag = properties.get("date1904", "0") if properties is not None else "0"
+    return flag.lower() in ("1", "true")
+
+
+def _with_header(frame: pd.DataFrame, label: str, first_row: int) -> pd.DataFrame:
+    """Find the header (title rows may sit above it) and return the records below it.
+
+    The header is the first row, among the first few, with at least half as many filled
+    cells as the fullest of them (and at least two).
+    """
+    filled = frame.head(_HEADER_SEARCH).map(_filled).sum(axis=1)
+    if filled.empty or filled.max() < 2:
+        raise InputFileError(f"{label}: no header row found (no row with two or more names)")
+    header_at = int(filled[filled >= max(2, filled.max() / 2)].index[0])
+    names = [
+        str(v).strip() if _filled(v) else f"column_{j + 1}"
+        for j, v in enumerate(frame.iloc[header_at])
+    ]
+    body = frame.iloc[header_at + 1 :].reset_index(drop=True)
+    body.columns = _clean_header(names)
+    body.insert(0, ROW, range(header_at + first_row + 1, header_at + first_row + 1 + len(body)))
+    return body
 
 
 def _filled(value: object) -> bool:
