@@ -12,6 +12,7 @@ an unparseable date, resolved before detected, no team), with a reason naming fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from maturity.values import (
 #: Columns the loaded incidents carry beyond the canonical record.
 PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
 
+_SUMMARY = re.compile(r"(?i)^(grand total|totals?|summary|sum|count|average)\b")
 LEDGER_COLUMNS = ("file", "row", "incident_id", "action", "reason")
 USED, EXCLUDED, REJECTED = "used", "excluded", "rejected"
 
@@ -240,6 +242,11 @@ def _normalise_file(
     rows["source_row"] = raw[ROW].astype(int)
     rows["source_format"] = source.NAME
     rows["exclude"] = mapped["exclude_reason"].astype("string")
+    # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
+    cells = raw.drop(columns=ROW).astype("string").apply(lambda c: c.str.strip())
+    first_cells = cells.mask(cells == "").bfill(axis=1).iloc[:, 0]
+    summary = first_cells.str.match(_SUMMARY, na=False) & rows["detected_at"].isna()
+    rows.loc[summary & rows["exclude"].isna(), "exclude"] = "total or summary row, not an incident"
     rows["reject"] = _first_reason(reasons, raw.index)
     notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -70,7 +71,8 @@ def _decode(data: bytes, label: str) -> str:
 
 
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
-    text = _decode(path.read_bytes(), label)
+    # Windows line ends, and the doubled CR some exporters write (CR CR LF), are one break.
+    text = re.sub(r"\r+\n?", "\n", _decode(path.read_bytes(), label))
     sample = text[:_SNIFF_BYTES]
     lines = [line for line in sample.splitlines()[:_HEADER_SEARCH] if line.strip()]
     try:

@@ -6,10 +6,13 @@ Each module offers:
     the format's name, as written in ``assessment.yaml`` (``format: pagerduty``);
 ``matches(columns) -> bool``
     whether a header (names stripped, case kept) is this format's;
-``to_canonical(raw) -> DataFrame``
-    the raw table's cells under canonical column names (see ``maturity.incidents``), still
+``to_canonical(raw, context) -> DataFrame``
+    the raw table's cells under canonical column names (see ``maturity.schema``), still
     unparsed, plus ``exclude_reason`` (text, NA for rows to use) for rows that are not real
-    incidents (tests, drills). Cells may be text, numbers or datetimes: parsing is shared.
+    incidents (tests, drills, merged, cancelled, earlier states of an event log). Cells may
+    be text, numbers or datetimes: parsing is shared. A timestamp the source only gives as
+    a duration after detection goes in ``<column>_offset_minutes``; remarks about the whole
+    file go to ``context.note``.
 
 Formats are tried in the order of ``FORMATS``; the first that matches wins, so the most
 specific layouts come first and ``generic`` last.
@@ -21,9 +24,21 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from maturity.errors import InputFileError
-from maturity.sources import generic
+from maturity.sources import (
+    firehydrant,
+    generic,
+    incidentio,
+    jira,
+    opsgenie,
+    pagerduty,
+    rootly,
+    servicenow,
+)
 
-FORMATS: dict[str, ModuleType] = {module.NAME: module for module in (generic,)}
+FORMATS: dict[str, ModuleType] = {
+    module.NAME: module
+    for module in (servicenow, pagerduty, opsgenie, jira, incidentio, rootly, firehydrant, generic)
+}
 
 
 def get_format(name: str, label: str) -> ModuleType:
