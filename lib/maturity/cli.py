@@ -51,6 +51,8 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
             f"  {file}: {len(rows)} rows, {int(counts.get('used', 0))} used, "
             f"{int(counts.get('excluded', 0))} excluded, {int(counts.get('rejected', 0))} rejected"
         )
+    for note in loaded.notes:
+        lines.append(f"  note: {note['file']} ({note['format']}): {note['note']}")
     problems = ledger[ledger["action"] != "used"]
     if len(problems):
         kinds = problems.assign(

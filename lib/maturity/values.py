@@ -215,7 +215,8 @@ _SEVERITY_WORDS = {
     "info": 5,
     "informational": 5,
 }
-_SEVERITY_NUMBER = re.compile(r"^(?:sev|p|priority|s)?[\s\-_]*([1-5])(?:\b|$)")
+#: A number 1-5, alone or after a word: 1, SEV1, sev-2, P1, Priority 2, Prioriteit 1.
+_SEVERITY_NUMBER = re.compile(r"^(?:[a-z]+)?[\s\-_]*([1-5])(?:\b|$)")
 
 
 def parse_severity(values: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -71,7 +71,9 @@ def repeated(raw: pd.DataFrame, base: str) -> pd.Series:
 
 
 def text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip()
+    """Cells as stripped text; empty cells are missing (NA), as in a spreadsheet."""
+    stripped = values.astype("string").str.strip()
+    return stripped.mask(stripped == "")
 
 
 _REFERENCE = re.compile(r"'(?:display_value|value)':\s*'([^']*)'")
