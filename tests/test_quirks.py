@@ -98,8 +98,8 @@ def test_quirk_05_negative_durations(make_assessment) -> None:
     assert loaded.ledger.set_index("incident_id").loc["1", "reason"] == "resolved before detected"
     from maturity.measures import measures_by_team_quarter, to_records
 
-    alpha = [r for r in to_records(measures_by_team_quarter(loaded.incidents))
-             if r["team"] == "alpha"][0]  # fmt: skip
+    records = to_records(measures_by_team_quarter(loaded.incidents))
+    alpha = next(r for r in records if r["team"] == "alpha")
     assert alpha["escalate_median"] is None  # a clock skew is left out, not counted as 0
 
 
@@ -173,13 +173,17 @@ def test_quirk_11_severity_vocabularies(make_assessment, cell: str, severity: in
 )  # fmt: skip
 def test_quirk_12_booleans(make_assessment, cell: str, value) -> None:
     rows = [{"incident_id": "1", "team": "alpha", "runbook_used": cell,
-             "detected_at": "2026-07-01T10:00:00Z", "resolved_at": "2026-07-01T11:00:00Z"}]  # fmt: skip
+             "detected_at": "2026-07-01T10:00:00Z",
+             "resolved_at": "2026-07-01T11:00:00Z"}]  # fmt: skip
     flag = load_rows(make_assessment, rows).incidents["runbook_used"][0]
     assert (None if pd.isna(flag) else bool(flag)) is value
 
 
 def test_quirk_13_encodings_delimiters_line_breaks(tmp_path: Path) -> None:
-    text = 'incident_id;title;detected_at\r\nE1;"Caf\u00e9 \u2013 down\r\nsecond line";2026-07-01T10:00:00Z\r\n'
+    text = (
+        "incident_id;title;detected_at\r\n"
+        'E1;"Caf\u00e9 \u2013 down\r\nsecond line";2026-07-01T10:00:00Z\r\n'
+    )
     path = tmp_path / "cp1252.csv"
     path.write_bytes(text.encode("cp1252"))
     row = load_incidents(path).incidents.iloc[0]
@@ -242,7 +246,8 @@ def test_quirk_17_markup_in_titles_stays_text(make_assessment) -> None:
     from maturity import report
 
     rows = [{"incident_id": "X", "team": "alpha", "title": "<img src=x onerror=alert(1)>",
-             "detected_at": "2026-07-01T10:00:00Z", "resolved_at": "2026-07-01T11:00:00Z"}]  # fmt: skip
+             "detected_at": "2026-07-01T10:00:00Z",
+             "resolved_at": "2026-07-01T11:00:00Z"}]  # fmt: skip
     root = make_assessment({"x.csv": generic_csv(rows)})
     loaded = load_incidents(root)
     assert loaded.incidents["title"][0] == "<img src=x onerror=alert(1)>"  # kept verbatim
