@@ -168,3 +168,16 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple
         return run.stdout, console
 
     return open_page
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests (and the notebooks they run) cache parsed exports in a folder of their own."""
+    folder = tmp_path_factory.mktemp("maturity-cache")
+    previous = os.environ.get("MATURITY_CACHE_DIR")
+    os.environ["MATURITY_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("MATURITY_CACHE_DIR", None)
+    else:
+        os.environ["MATURITY_CACHE_DIR"] = previous

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from maturity import cache
 from maturity.config import Assessment, SourceSettings, is_assessment_folder, load_assessment
 from maturity.errors import ConfigError, InputFileError
 from maturity.periods import quarter_of
@@ -128,7 +129,9 @@ def _load(files: Iterable[Path], assessment: Assessment | None) -> IncidentSet:
     for path in files:
         label = assessment.relative(path) if assessment else str(path)
         settings = assessment.source_settings(path) if assessment else SourceSettings(str(path))
-        frames.append(_normalise_file(path, label, settings, timezone, notes))
+        rows, file_notes = _read_file(path, label, settings, timezone)
+        frames.append(rows)
+        notes.extend(file_notes)
     rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
 
     if assessment is not None:
@@ -175,6 +178,27 @@ def _empty_rows() -> pd.DataFrame:
         "reject",
     ]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _read_file(
+    path: Path, label: str, settings: SourceSettings, org_timezone: str
+) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """One export's normalised rows and notes, from the cache when the file is unchanged."""
+    if not path.is_file():
+        read_table(path, label)  # raises the one-line error for a missing or odd path
+    key = cache.file_key(
+        path,
+        {"label": label, "org_timezone": org_timezone, "format": settings.format,
+         "timezone": settings.timezone, "columns": settings.columns,
+         "day_first": settings.day_first},
+    )  # fmt: skip
+    cached = cache.load(key)
+    if cached is not None:
+        return cached
+    notes: list[dict[str, str]] = []
+    rows = _normalise_file(path, label, settings, org_timezone, notes)
+    cache.store(key, rows, notes)
+    return rows, notes
 
 
 def _normalise_file(
