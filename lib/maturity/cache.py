@@ -2,8 +2,8 @@
 
 Each export's normalised rows are stored as Parquet under a key made of the file's
 content hash, everything that changes how it is read (its ``sources:`` settings, the
-organisation's time zone) and a fingerprint of this package's code. Change any of them and the file is read afresh; the
-input files themselves are never written to.
+organisation's time zone) and a fingerprint of this package's code. Change any of them
+and the file is read afresh; the input files themselves are never written to.
 
 Location: ``MATURITY_CACHE_DIR``, else ``$XDG_CACHE_HOME/maturity``, else
 ``~/.cache/maturity``. Set ``MATURITY_CACHE_DIR=off`` to disable it. The cache is safe to
