@@ -39,7 +39,7 @@ def test_review_writes_every_output(tiny_review) -> None:
     assert [(t["team"], t["status"]) for t in summary["teams"]] == [("alpha", "ok"), ("beta", "ok")]
     assert summary["teams"][0]["headline"]["mttr_median"] == 25.0
     assert summary["quality"] == {
-        "rows_read": 7, "rows_used": 6, "rows_excluded": 1, "rows_rejected": 0,
+        "rows_read": 7, "rows_used": 6, "rows_excluded": 1, "rows_rejected": 0, "notes": [],
     }  # fmt: skip
     index = (out / "index.html").read_text()
     assert 'href="teams/alpha.html"' in index and 'href="teams/beta.pdf"' in index

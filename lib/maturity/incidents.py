@@ -267,13 +267,25 @@ def _normalise_file(
     rows["source_format"] = source.NAME
     rows["exclude"] = mapped["exclude_reason"].astype("string")
     # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
-    cells = raw.drop(columns=ROW).astype("string").apply(lambda c: c.str.strip())
-    first_cells = cells.mask(cells == "").bfill(axis=1).iloc[:, 0]
-    summary = first_cells.str.match(_SUMMARY, na=False) & rows["detected_at"].isna()
+    undated = rows.index[rows["detected_at"].isna()]  # few rows: a plain loop is fine
+    first_cells = pd.Series(
+        [next((str(v).strip() for v in raw.loc[i].drop(ROW) if _filled(v)), "") for i in undated],
+        index=undated,
+        dtype="string",
+    )
+    summary = first_cells.str.match(_SUMMARY, na=False).reindex(rows.index, fill_value=False)
     rows.loc[summary & rows["exclude"].isna(), "exclude"] = "total or summary row, not an incident"
     rows["reject"] = _first_reason(reasons, raw.index)
     notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows
+
+
+def _filled(value: Any) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and pd.isna(value))
+        and (str(value).strip() != "")
+    )
 
 
 def _reason(mask: pd.Series, text: str, values: pd.Series | None = None) -> pd.Series:

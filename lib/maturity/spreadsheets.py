@@ -51,9 +51,18 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
             f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx"
         )
     cells = table.drop(columns=ROW)
-    blank = cells.isna() | cells.astype("string").apply(lambda col: col.str.strip() == "")
-    table = table[~blank.all(axis=1)].reset_index(drop=True)
-    return table
+    filled_cells = pd.DataFrame(
+        {name: cells[name].notna() & (cells[name].astype(object) != "") for name in cells}
+    )
+    counts = filled_cells.sum(axis=1)
+    filled = counts > 0
+    # A row of a few cells holding only spaces is blank too (checked on those rows alone).
+    sparse = table.index[filled & (counts <= 3)]
+    if len(sparse):
+        text = cells.loc[sparse].astype("string")
+        real = text.apply(lambda col: col.str.strip().fillna("") != "").any(axis=1)
+        filled[sparse] = real
+    return table[filled].reset_index(drop=True)
 
 
 def _decode(data: bytes, label: str) -> str:
