@@ -242,6 +242,19 @@ def write_assessment(out: Path, seed: int) -> None:
         + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
     )
 
+    # Three teams send their incident tool's own export; the rest keep a shared spreadsheet.
+    # Rows without a detection time come from hand-edited spreadsheet rows, never a tool.
+    prefix = frame["incident_id"].str[:3]
+    dated = frame["detected_at"].notna()
+    vendor = {
+        "SEA": (_write_jira, "search-jira.csv"),
+        "IDE": (_write_incidentio, "identity-incidentio.csv"),
+        "DAT": (_write_servicenow, "data-platform-servicenow.xlsx"),
+    }
+    for team_prefix, (writer, name) in vendor.items():
+        writer(frame[(prefix == team_prefix) & dated], out / "incidents" / name)
+    frame = frame[~(prefix.isin(list(vendor)) & dated)]
+
     detected = frame["detected_at"]
     in_2026 = detected >= pd.Timestamp("2026-01-01", tz=TIMEZONE)
     # The 2026 workbook was exported a second time from 1 December: those rows overlap.
@@ -252,6 +265,137 @@ def write_assessment(out: Path, seed: int) -> None:
     for team, quarters in ANSWERS.items():
         for quarter, levels in quarters.items():
             _write_answers(out / "answers" / quarter / f"{team}.yaml", team, quarter, levels)
+
+
+def _local(value: pd.Timestamp, fmt: str) -> str:
+    return "" if pd.isna(value) else value.tz_convert(TIMEZONE).strftime(fmt)
+
+
+def _minutes(end: pd.Timestamp, start: pd.Timestamp) -> float | None:
+    return None if pd.isna(end) or pd.isna(start) else (end - start).total_seconds() / 60
+
+
+def _jira_duration(minutes: float | None) -> str:
+    """Jira SLA fields read like "1h 5m"."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(round(minutes), 60)
+    return f"{hours}h {rest}m" if hours else f"{rest}m"
+
+
+JIRA_PRIORITY = {1: "Highest", 2: "High", 3: "Medium", 4: "Low", 5: "Lowest"}
+
+
+def _write_jira(frame: pd.DataFrame, path: Path) -> None:
+    """Search & Discovery's Jira Service Management export: BOM, repeated Labels columns,
+    dates in the exporting user's format (``25/Feb/26 10:17 PM``) and zone, SLA text."""
+    header = [
+        "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key",
+        "Project name", "Priority", "Resolution", "Created", "Updated", "Resolved", "Labels",
+        "Labels", "Component/s", "Custom field (Team)", "Custom field (Severity)",
+        "Custom field (Time to first response)", "Custom field (Runbook used)",
+        "Custom field (Automated recovery)", "Custom field (Post-incident review)",
+        "Custom field (Last Updated )",
+    ]  # fmt: skip
+    rows = []
+    for i, r in enumerate(frame.itertuples(index=False)):
+        severity = int(r.severity[-1])
+        resolved = not pd.isna(r.resolved_at)
+        label = {"test": "test", "game_day": "gameday"}.get(r.kind, "")
+        updated = r.resolved_at if resolved else r.detected_at
+        rows.append([
+            r.title, r.incident_id, 30000 + i, "Incident", "Done" if resolved else "In Progress",
+            "SEA", "Search Incidents", JIRA_PRIORITY[severity], "Done" if resolved else "",
+            _local(r.detected_at, "%d/%b/%y %I:%M %p"), _local(updated, "%Y-%m-%d %H:%M:%S.000"),
+            _local(r.resolved_at, "%d/%b/%y %I:%M %p"), label, "search" if i % 5 else "",
+            r.service, r.team, f"Sev {severity}",
+            _jira_duration(_minutes(r.acknowledged_at, r.detected_at)),
+            r.runbook_used, r.automated_recovery, r.review_done, "",
+        ])  # fmt: skip
+    pd.DataFrame(rows, columns=header).to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
+
+
+INCIDENTIO_SEVERITY = {1: "Critical", 2: "Major"}
+
+
+def _write_incidentio(frame: pd.DataFrame, path: Path) -> None:
+    """Identity's incident.io export: named timestamps in UTC with varying fractional
+    digits, modes, a post-mortem link for reviewed incidents, team custom fields."""
+    header = [
+        "reference", "name", "severity", "incident_status", "mode", "postmortem_document_url",
+        "Custom Field: Team", "Affected services", "Custom Field: Runbook used",
+        "Custom Field: Automated recovery", "Reported at", "Accepted at", "Impact started at",
+        "Fixed at", "Resolved at", "Closed at",
+    ]  # fmt: skip
+    fractions = ["", ".6", ".72", ".411"]
+
+    def stamp(value: pd.Timestamp, i: int) -> str:
+        if pd.isna(value):
+            return ""
+        return value.strftime("%Y-%m-%dT%H:%M:%S") + fractions[i % 4] + "Z"
+
+    rows = []
+    for i, r in enumerate(frame.itertuples(index=False)):
+        resolved = not pd.isna(r.resolved_at)
+        status = (
+            "Closed" if resolved else ("Monitoring" if not pd.isna(r.mitigated_at) else "Fixing")
+        )
+        mode = "test" if r.kind in ("test", "game_day") else "standard"
+        link = (
+            f"https://docs.example.com/postmortems/{r.incident_id}"
+            if r.review_done == "yes"
+            else ""
+        )
+        rows.append([
+            r.incident_id, r.title, INCIDENTIO_SEVERITY.get(int(r.severity[-1]), "Minor"),
+            status, mode, link, "Identity", r.service, r.runbook_used, r.automated_recovery,
+            stamp(r.detected_at, i), stamp(r.acknowledged_at, i + 1), stamp(r.started_at, i + 2),
+            stamp(r.mitigated_at, i + 3), stamp(r.resolved_at, i),
+            stamp(r.resolved_at + pd.Timedelta(days=2), i) if resolved else "",
+        ])  # fmt: skip
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False, lineterminator="\n")
+
+
+SERVICENOW_PRIORITY = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low",
+                       5: "5 - Planning"}  # fmt: skip
+
+
+def _write_servicenow(frame: pd.DataFrame, path: Path) -> None:
+    """Data Platform's ServiceNow list export to Excel: field labels, a title row above
+    the header, date cells in local time, display values for priority and state."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Page 1"
+    sheet.append(["Incidents assigned to Data Platform (exported 30 Sep 2026)"])
+    sheet.append([])
+    sheet.append(["Number", "Short description", "Opened", "Resolved", "Closed", "Priority",
+                  "State", "Assignment group", "Service", "Resolve time", "Runbook used"])  # fmt: skip
+    local = ZoneInfo(TIMEZONE)
+
+    def cell(value: pd.Timestamp) -> datetime | None:
+        return None if pd.isna(value) else value.astimezone(local).replace(tzinfo=None)
+
+    for i, r in enumerate(frame.itertuples(index=False)):
+        resolved = not pd.isna(r.resolved_at)
+        seconds = _minutes(r.resolved_at, r.detected_at)
+        sheet.append([
+            f"INC00{41000 + i}", r.title, cell(r.detected_at), cell(r.resolved_at),
+            cell(r.resolved_at + pd.Timedelta(days=3)) if resolved else None,
+            SERVICENOW_PRIORITY[int(r.severity[-1])], "Closed" if resolved else "In Progress",
+            "Data Platform", r.service, round(seconds * 60) if seconds is not None else None,
+            {"yes": "true", "no": "false"}.get(r.runbook_used, ""),
+        ])  # fmt: skip
+    for column in "CDE":
+        for item in sheet[column][3:]:
+            item.number_format = "dd/mm/yyyy hh:mm:ss"
+    workbook.properties.created = datetime(2026, 10, 2, 9, 0)
+    workbook.properties.modified = datetime(2026, 10, 2, 9, 0)
+    workbook.save(path)
+    _fix_zip_times(path)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -107,3 +107,39 @@ def exclude(frame: pd.DataFrame, mask: pd.Series, reason: str | pd.Series) -> No
         frame.loc[mask, "exclude_reason"] = reason[mask]
     else:
         frame.loc[mask, "exclude_reason"] = reason
+
+
+#: Words that mark a team's own custom-field column for a practice flag
+#: ("Custom field (Runbook used)", "u_automated_recovery", "Custom Field: PIR held").
+FLAG_WORDS = {
+    "runbook_used": ("runbook", "playbook"),
+    "automated_recovery": (
+        "automated recovery",
+        "automated_recovery",
+        "auto-remediat",
+        "auto remediat",
+        "self-heal",
+        "automation used",
+    ),
+    "review_done": (
+        "post-incident review",
+        "post incident review",
+        "postmortem done",
+        "pir held",
+        "pir done",
+        "review done",
+        "review_done",
+    ),
+}
+
+
+def custom_flags(raw: pd.DataFrame, out: pd.DataFrame) -> None:
+    """Fill practice flags the source has no field for from custom-field columns."""
+    for flag, words in FLAG_WORDS.items():
+        if out[flag].notna().any():
+            continue
+        for name in raw.columns:
+            lowered = normalise_name(name)
+            if any(word in lowered for word in words) and "url" not in lowered:
+                out[flag] = raw[name]
+                break

@@ -19,6 +19,7 @@ from maturity.sources._common import (
     SourceContext,
     canonical_frame,
     column,
+    custom_flags,
     exclude,
     has_any,
     normalise_name,
@@ -66,4 +67,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
         exclude(out, mode == kind, f"{kind} incident")
     for kind in ("declined", "merged", "canceled", "cancelled"):
         exclude(out, status == kind, f"{kind} incident")
+    custom_flags(raw, out)
     return out

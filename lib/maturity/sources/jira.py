@@ -21,6 +21,7 @@ from maturity.sources._common import (
     canonical_frame,
     column,
     contains_word,
+    custom_flags,
     exclude,
     has_any,
     repeated,
@@ -84,4 +85,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
         resolution.str.contains(r"won.?t do|cancel", na=False, regex=True),
         "cancelled incident",
     )
+    custom_flags(raw, out)
     return out

@@ -17,6 +17,7 @@ from maturity.sources._common import (
     canonical_frame,
     column,
     contains_word,
+    custom_flags,
     exclude,
     has_any,
     text,
@@ -53,4 +54,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
         out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), "test or drill incident"
     )
     exclude(out, status == "cancelled", "cancelled incident")
+    custom_flags(raw, out)
     return out

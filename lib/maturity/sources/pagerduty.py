@@ -18,6 +18,7 @@ from maturity.sources._common import (
     SourceContext,
     canonical_frame,
     column,
+    custom_flags,
     exclude,
     has_all,
     has_any,
@@ -75,6 +76,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
             f"exactly {EXPORT_CAP:,} rows: PagerDuty's CSV export stops there without warning, "
             "so this file is probably truncated; export a shorter period"
         )
+    custom_flags(raw, out)
     return out
 
 

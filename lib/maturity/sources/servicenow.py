@@ -21,6 +21,7 @@ from maturity.sources._common import (
     SourceContext,
     canonical_frame,
     column,
+    custom_flags,
     exclude,
     has_all,
     has_any,
@@ -92,6 +93,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     )
     if has_all(list(raw.columns), "sys_mod_count") and out["incident_id"].duplicated().any():
         _reduce_event_log(raw, out, context)
+    custom_flags(raw, out)
     return out
 
 
