@@ -131,3 +131,54 @@ def test_review_rejects_a_malformed_quarter(tiny_assessment: Path, tmp_path: Pat
 def test_review_rejects_a_quarter_without_data(tiny_assessment: Path, tmp_path: Path) -> None:
     run = maturity("review", str(tiny_assessment), "--quarter", "2019-Q1", "--out", str(tmp_path))
     assert_one_line_error(run, 2, "no incidents or answers in 2019-Q1")
+
+
+def test_truncated_and_hostile_files_give_one_line(tmp_path: Path) -> None:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["incident_id", "detected_at"])
+    workbook.active.append(["A", "2026-07-01T10:00:00Z"])
+    good = tmp_path / "good.xlsx"
+    workbook.save(good)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[:700])
+    assert_one_line_error(maturity("validate", str(cut)), 2, "cut.xlsx: not a readable XLSX")
+
+    quote = tmp_path / "cut.csv"
+    quote.write_text('incident_id,title,detected_at\nA,"unterminated,2026-07-01T10:00:00Z\n')
+    run = maturity("validate", str(quote))
+    assert run.returncode in (1, 2) and "Traceback" not in run.stderr
+
+    # Entity expansion in the workbook XML ("billion laughs") is refused, not expanded.
+    laughs = tmp_path / "laughs.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(laughs, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+                data = (
+                    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' + body
+                )
+            target.writestr(item, data)
+    assert_one_line_error(maturity("validate", str(laughs)), 2, "unsafe or broken workbook XML")
+
+    # A part that expands a thousand-fold is a zip bomb: refused before parsing.
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            out.writestr(item.filename, source.read(item))
+        out.writestr("xl/media/padding.bin", b"\0" * (50 * 2**20))
+    assert_one_line_error(maturity("validate", str(bomb)), 2, "zip bomb")
+
+
+def test_empty_and_not_a_spreadsheet(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert_one_line_error(maturity("validate", str(empty)), 2, "the file is empty")
+    picture = tmp_path / "photo.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert_one_line_error(maturity("validate", str(picture)), 2, "not a text CSV file")
