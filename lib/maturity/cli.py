@@ -127,6 +127,54 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from maturity.assess import assess
+    from maturity.config import load_assessment
+
+    assessment = load_assessment(args.path)
+    quarter = args.quarter
+    if quarter is None:
+        answered = assessment.quarters_with_answers()
+        if not answered:
+            raise NoUsableDataError(f"{assessment.key}: no answers under answers/<YYYY-Qn>/")
+        quarter = answered[-1]
+    results = assess(assessment, quarter)
+    missing = sorted(set(assessment.teams) - set(results))
+    if args.json:
+        _print_json({"scores": [r.to_json() for r in results.values()], "missing": missing})
+        return 0
+    print(
+        f"{assessment.organisation} {quarter}: level claimed / level the incident data "
+        "supports (evidence score)"
+    )
+    print(f"{'team':<16} {'overall':>13} " + " ".join(f"{c:>13}" for c in ("people", "process",
+          "technology", "measurement")) + "  contradicted")  # fmt: skip
+    for team, result in results.items():
+        score = result.score
+        cells = [f"{score.overall['level']}/{score.overall['evidence_level']} "
+                 f"({score.overall['score']:.2f})"]  # fmt: skip
+        cells += [
+            f"{c.level}/{c.evidence_level} ({c.score:.2f})" for c in score.categories.values()
+        ]
+        contradicted = [s.id for s in score.statements if s.evidence == "contradicted" and s.value]
+        print(f"{team:<16} " + " ".join(f"{c:>13}" for c in cells) + "  " + ", ".join(contradicted))
+    for team in missing:
+        print(f"{team:<16} no answers for {quarter}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from maturity.rubric import load_rubric
+    from maturity.template import write_template
+
+    path = write_template(load_rubric(), args.team, args.quarter, Path(args.out))
+    print(f"wrote {path}: fill in the Questionnaire sheet, save it as "
+          f"answers/{args.quarter}/{args.team}.xlsx in the assessment folder")  # fmt: skip
+    return 0
+
+
 def _path(text: str) -> Any:
     from pathlib import Path
 
@@ -153,6 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print measures and quality as JSON")
     p.add_argument("--by", choices=("severity", "service"), help="also break down by this")
     p.set_defaults(func=cmd_measures)
+
+    p = sub.add_parser("score", help="maturity per team for a quarter, checked against data")
+    p.add_argument("path", metavar="PATH", help="assessment folder")
+    p.add_argument("--quarter", help="YYYY-Qn (default: the latest with answers)")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("template", help="write the questionnaire workbook for a team")
+    p.add_argument("--team", required=True, help="team key")
+    p.add_argument("--quarter", required=True, help="YYYY-Qn")
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("review", help="the whole quarterly review: reports for every team")
     p.add_argument("path", metavar="PATH", help="assessment folder")
