@@ -68,8 +68,10 @@ def main() -> None:
         path = Path(tmp) / "pagerduty-incidents.xlsx"
         started = time.perf_counter()
         build(path, args.rows)
-        print(f"built {path.name}: {args.rows:,} rows x {len(HEADER)} columns, "
-              f"{path.stat().st_size / 2**20:.1f} MB in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        size = path.stat().st_size / 2**20
+        elapsed = time.perf_counter() - started
+        print(f"built {path.name}: {args.rows:,} rows x {len(HEADER)} columns, {size:.1f} MB "
+              f"in {elapsed:.1f} s")  # fmt: skip
 
         started = time.perf_counter()
         baseline = pd.read_excel(path, engine="openpyxl")

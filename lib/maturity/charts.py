@@ -110,3 +110,37 @@ def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:
         )
         .properties(height=160)
     )
+
+
+def maturity_levels(levels: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Maturity score per category, as claimed and as the incident data supports (1 to 5).
+
+    ``levels``: rows of ``category``, ``kind`` (Claimed / Supported by data) and ``score``.
+    """
+    kinds = ["Claimed", "Supported by data"]
+    return (
+        alt.Chart(levels, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", title=None, sort=None),
+            yOffset=alt.YOffset("kind:N", sort=kinds),
+            x=alt.X(
+                "score:Q",
+                title="Maturity score (level + progress to the next)",
+                scale=alt.Scale(domain=[0, 5]),
+                axis=alt.Axis(tickCount=5),
+            ),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                sort=kinds,
+                scale=alt.Scale(domain=kinds, range=[COLOURS["mean"], COLOURS["median"]]),
+            ),
+            tooltip=[
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("kind:N", title="Score"),
+                alt.Tooltip("score:Q", title="Value", format=".2f"),
+            ],
+        )
+        .properties(height=alt.Step(14))
+    )

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
+from maturity.assess import TeamAssessment, assess
 from maturity.config import Assessment, Team, load_assessment
 from maturity.errors import ConfigError
 from maturity.incidents import EXCLUDED, REJECTED, USED, IncidentSet, load_incidents
@@ -43,6 +44,7 @@ class TeamQuarter:
     quarter: str
     incidents: IncidentSet
     measures: pd.DataFrame  # every team (and ALL), every quarter of the history
+    maturity: TeamAssessment | None = None  # None: no answers for this team and quarter
 
     @classmethod
     def load(cls, assessment: str | Path | Assessment, team: str, quarter: str) -> TeamQuarter:
@@ -61,7 +63,10 @@ class TeamQuarter:
             quarters=quarters,
             settings=MeasureSettings.from_assessment(assessment),
         )
-        return cls(assessment, assessment.teams[team], quarter, incidents, measures)
+        maturity = None
+        if quarter in assessment.quarters_with_answers():
+            maturity = assess(assessment, quarter, incidents=incidents).get(team)
+        return cls(assessment, assessment.teams[team], quarter, incidents, measures, maturity)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -368,6 +373,8 @@ def record(report: TeamQuarter) -> dict[str, Any]:
     and PDF ignore, so the numbers are kept beside the report without showing.
     """
     payload = {"team": report.team.key, "quarter": report.quarter, **report.current}
+    if report.maturity is not None:
+        payload["maturity"] = report.maturity.score.overall
     return {RECORD_MIMETYPE: payload}
 
 
@@ -408,3 +415,80 @@ def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
     ]
     header = ["Incident", "Title", "Service", "Severity", "Detected", "Time to recover"]
     return HTML(table(rows, header, text_columns=(0, 1, 2, 3, 4)))
+
+
+def maturity_section(report: TeamQuarter) -> HTML:
+    """Levels claimed and supported by the data, contradicted claims, recommendations."""
+    if report.maturity is None:
+        return HTML(
+            f'<p class="callout">No questionnaire answers for {_e(report.team.name)} in '
+            f"{_e(report.quarter)}: the maturity level is not assessed. <code>maturity template "
+            f"--team {_e(report.team.key)} --quarter {_e(report.quarter)}</code> writes the "
+            "questionnaire.</p>"
+        )
+    from maturity.rubric import load_rubric
+
+    rubric = load_rubric()
+    result = report.maturity
+    score = result.score
+    rows = []
+    for key, c in score.categories.items():
+        gap = "" if c.target is None else (f"{c.gap:+d}" if c.gap else "met")
+        rows.append([rubric.categories[key], c.level, c.evidence_level, f"{c.score:.2f}",
+                     f"{c.evidence_score:.2f}", c.target or MISSING, gap or MISSING])  # fmt: skip
+    o = score.overall
+    rows.append(["Overall (lowest level, mean score)", o["level"], o["evidence_level"],
+                 f"{o['score']:.2f}", f"{o['evidence_score']:.2f}", MISSING, MISSING])  # fmt: skip
+    header = ["Category", "Level claimed", "Level the data supports", "Score claimed",
+              "Score supported", "Target", "Gap"]  # fmt: skip
+    parts = [table(rows, header, highlight=[len(rows) - 1])]
+    change = result.change
+    if change:
+        parts.append(
+            f'<p class="note">Since {_e(change["since"])}: supported level '
+            f"{change['evidence_level']:+d}, supported score {change['evidence_score']:+.2f}.</p>"
+        )
+    contradicted = [s for s in score.statements if s.evidence == "contradicted" and s.value]
+    if contradicted:
+        items = "".join(f"<li>{_e(s.id)}: {_e(s.reason)}.</li>" for s in contradicted)
+        parts.append(
+            "<h3>Claims the incident data contradicts</h3>"
+            '<p class="note">Each counts at most as \u201cpartly\u201d.</p>'
+            f'<ul class="findings">{items}</ul>'
+        )
+    else:
+        parts.append('<p class="note">No claim is contradicted by the incident data.</p>')
+    if score.unanswered:
+        parts.append(
+            f'<p class="note">Unanswered (counted as no): {_e(", ".join(score.unanswered))}.</p>'
+        )
+    advice = result.recommendations[:8]
+    if advice:
+        items = "".join(f"<li>{_e(item['message'])}</li>" for item in advice)
+        parts.append(f'<h3>What unlocks the next level</h3><ol class="findings">{items}</ol>')
+    return HTML("".join(parts))
+
+
+def maturity_chart(report: TeamQuarter) -> Any:
+    """The claimed-and-supported chart, or None (nothing shown) without answers."""
+    if report.maturity is None:
+        return None
+    from maturity import charts
+
+    return charts.maturity_levels(
+        maturity_levels(report), title="Maturity by category: claimed and supported by data"
+    )
+
+
+def maturity_levels(report: TeamQuarter) -> pd.DataFrame:
+    """Claimed and supported level per category, tidy, for ``charts.maturity_levels``."""
+    from maturity.rubric import load_rubric
+
+    names = load_rubric().categories
+    rows = []
+    if report.maturity is not None:
+        for key, c in report.maturity.score.categories.items():
+            rows.append({"category": names[key], "kind": "Claimed", "score": c.score})
+            rows.append({"category": names[key], "kind": "Supported by data",
+                         "score": c.evidence_score})  # fmt: skip
+    return pd.DataFrame(rows, columns=["category", "kind", "score"])
