@@ -118,6 +118,8 @@ STATEMENTS = {
     "measurement": ["2a", "3a", "4a", "5a 5b"],
 }
 WORDS = {"y": "yes", "p": "partly", "n": "no", "-": "no", "a": "n/a"}
+#: Targets some teams set themselves for the year.
+TARGETS = {"payments": {"technology": 4, "measurement": 5}, "search": {"process": 4}}
 
 
 def _lerp(pair: tuple[float, float], t: float) -> float:
@@ -466,6 +468,9 @@ def _write_answers(path: Path, team: str, quarter: str, levels: dict[str, str]) 
         for level_letters, answer in zip(STATEMENTS[category], per_level, strict=True):
             for letters in level_letters.split():
                 lines.append(f"  {category}.{letters}: {WORDS[answer]}")
+    if team in TARGETS:
+        targets = ", ".join(f"{k}: {v}" for k, v in TARGETS[team].items())
+        lines.append(f"targets: {{{targets}}}")
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -49,3 +49,41 @@ def test_bad_settings_name_the_file_and_problem(tmp_path: Path, text: str, messa
 def test_not_an_assessment_folder(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="not an assessment folder"):
         load_assessment(tmp_path)
+
+
+def test_dora_bands_are_configurable(tmp_path: Path) -> None:
+    from maturity.measures import MeasureSettings
+
+    assessment = load_assessment(
+        write(
+            tmp_path,
+            "teams: {a: {}}\ndora_bands: {year: 2024, elite: 30, high: 720, medium: 4320}\n",
+        )
+    )
+    bands = MeasureSettings.from_assessment(assessment).dora
+    assert (bands.year, bands.elite, bands.high, bands.medium) == (2024, 30.0, 720.0, 4320.0)
+    assert bands.band([45.0]).tolist() == ["high"]
+    with pytest.raises(ConfigError, match="must rise"):
+        load_assessment(
+            write(tmp_path, "teams: {a: {}}\ndora_bands: {elite: 60, high: 30, medium: 90}\n")
+        )
+
+
+def test_a_broken_rubric_is_refused() -> None:
+    from maturity.rubric import parse_rubric
+
+    good = {"id": "x", "title": "X", "answers": {"yes": 1, "no": 0}, "levels": {1: "a", 2: "b"},
+            "categories": {"people": "People"},
+            "statements": [{"id": "people.2a", "level": 2, "text": "t"}]}  # fmt: skip
+    assert len(parse_rubric(good, "x.yaml").scored) == 1
+    for broken, message in (
+        ({**good, "statements": [{"id": "people.3a", "level": 2, "text": "t"}]}, "does not match"),
+        (
+            {**good, "statements": [{"id": "culture.2a", "level": 2, "text": "t"}]},
+            "unknown category",
+        ),
+        ({**good, "evidence": {"people.9a": {"when": []}}}, "unknown statement"),
+        ({k: v for k, v in good.items() if k != "levels"}, "missing 'levels'"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            parse_rubric(broken, "x.yaml")

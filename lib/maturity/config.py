@@ -50,6 +50,7 @@ class Assessment:
     sources: tuple[SourceSettings, ...] = ()
     slo_minutes: dict[int, float] = field(default_factory=dict)
     evidence_thresholds: dict[str, Any] = field(default_factory=dict)
+    dora_bands: dict[str, Any] = field(default_factory=dict)  # year, elite, high, medium
 
     @property
     def key(self) -> str:
@@ -192,4 +193,23 @@ def load_assessment(path: str | Path) -> Assessment:
         sources=tuple(sources),
         slo_minutes=slo,
         evidence_thresholds=dict(data.get("evidence_thresholds") or {}),
+        dora_bands=_dora_bands(data.get("dora_bands"), file),
     )
+
+
+def _dora_bands(value: Any, file: Path) -> dict[str, Any]:
+    """``dora_bands: {year: 2021, elite: 60, high: 1440, medium: 10080}`` (minutes)."""
+    if not value:
+        return {}
+    if not isinstance(value, dict) or not {"elite", "high", "medium"} <= set(value):
+        raise ConfigError(f"{file}: dora_bands needs elite, high and medium (minutes) and a year")
+    try:
+        bands = {k: float(value[k]) for k in ("elite", "high", "medium")}
+        year = int(value.get("year", 0))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{file}: dora_bands values must be numbers of minutes") from exc
+    if not bands["elite"] < bands["high"] < bands["medium"]:
+        raise ConfigError(f"{file}: dora_bands must rise: elite < high < medium")
+    source = str(value.get("source") or f"bands of {year}: elite < {bands['elite']:g} min, "
+                 f"high < {bands['high']:g} min, medium < {bands['medium']:g} min")  # fmt: skip
+    return {"year": year, **bands, "source": source}

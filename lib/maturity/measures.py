@@ -121,7 +121,12 @@ class MeasureSettings:
 
     @classmethod
     def from_assessment(cls, assessment: Any) -> MeasureSettings:
-        return cls(timezone=assessment.timezone, slo_minutes=dict(assessment.slo_minutes))
+        dora = stats.DoraBands(**assessment.dora_bands) if assessment.dora_bands else None
+        return cls(
+            timezone=assessment.timezone,
+            slo_minutes=dict(assessment.slo_minutes),
+            dora=dora or stats.DoraBands(),
+        )
 
 
 def minutes_between(end: pd.Series, start: pd.Series) -> pd.Series:

@@ -210,10 +210,11 @@ def findings(report: TeamQuarter) -> HTML:
             f"dropping {'them' if now['open'] != 1 else 'it'}, {km_text}."
         )
     if now["dora_band"]:
+        bands = MeasureSettings.from_assessment(report.assessment).dora
         items.append(
-            f"DORA time-to-restore band: <b>{_e(now['dora_band'])}</b> (median against the "
-            "2021 State of DevOps bands: elite under 1 hour, high under 1 day, medium under "
-            "1 week)."
+            f"DORA time-to-restore band: <b>{_e(now['dora_band'])}</b> (the median against "
+            f"the {bands.year} bands: elite under {format_minutes(bands.elite)}, high under "
+            f"{format_minutes(bands.high)}, medium under {format_minutes(bands.medium)})."
         )
     slo = now.get("slo_attainment_by_severity") or {}
     if now.get("slo_attainment") is not None:
