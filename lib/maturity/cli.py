@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import maturity
@@ -74,7 +75,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
     from maturity.measures import MeasureSettings, describe, measures_by_team_quarter, to_records
 
     teams, settings = None, MeasureSettings()
-    if is_assessment_folder(_path(args.path)):
+    if is_assessment_folder(Path(args.path)):
         assessment = load_assessment(args.path)
         teams, settings = sorted(assessment.teams), MeasureSettings.from_assessment(assessment)
     loaded = load_incidents(args.path)
@@ -164,8 +165,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from maturity.rubric import load_rubric
     from maturity.template import write_template
 
@@ -173,12 +172,6 @@ def cmd_template(args: argparse.Namespace) -> int:
     print(f"wrote {path}: fill in the Questionnaire sheet, save it as "
           f"answers/{args.quarter}/{args.team}.xlsx in the assessment folder")  # fmt: skip
     return 0
-
-
-def _path(text: str) -> Any:
-    from pathlib import Path
-
-    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,7 +27,7 @@ from maturity.periods import quarter_of
 from maturity.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.sources import detect_format, get_format
 from maturity.sources._common import OFFSET_SUFFIX, SourceContext
-from maturity.spreadsheets import ROW, read_table
+from maturity.spreadsheets import ROW, filled, read_table
 from maturity.values import (
     day_first_order,
     missing_mask,
@@ -269,7 +269,7 @@ def _normalise_file(
     # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
     undated = rows.index[rows["detected_at"].isna()]  # few rows: a plain loop is fine
     first_cells = pd.Series(
-        [next((str(v).strip() for v in raw.loc[i].drop(ROW) if _filled(v)), "") for i in undated],
+        [next((str(v).strip() for v in raw.loc[i].drop(ROW) if filled(v)), "") for i in undated],
         index=undated,
         dtype="string",
     )
@@ -278,14 +278,6 @@ def _normalise_file(
     rows["reject"] = _first_reason(reasons, raw.index)
     notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows
-
-
-def _filled(value: Any) -> bool:
-    return (
-        value is not None
-        and not (isinstance(value, float) and pd.isna(value))
-        and (str(value).strip() != "")
-    )
 
 
 def _reason(mask: pd.Series, text: str, values: pd.Series | None = None) -> pd.Series:

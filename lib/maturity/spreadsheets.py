@@ -55,14 +55,13 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         {name: cells[name].notna() & (cells[name].astype(object) != "") for name in cells}
     )
     counts = filled_cells.sum(axis=1)
-    filled = counts > 0
+    records = counts > 0
     # A row of a few cells holding only spaces is blank too (checked on those rows alone).
-    sparse = table.index[filled & (counts <= 3)]
+    sparse = table.index[records & (counts <= 3)]
     if len(sparse):
         text = cells.loc[sparse].astype("string")
-        real = text.apply(lambda col: col.str.strip().fillna("") != "").any(axis=1)
-        filled[sparse] = real
-    return table[filled].reset_index(drop=True)
+        records[sparse] = text.apply(lambda col: col.str.strip().fillna("") != "").any(axis=1)
+    return table[records].reset_index(drop=True)
 
 
 def _decode(data: bytes, label: str) -> str:
@@ -180,12 +179,12 @@ def _with_header(frame: pd.DataFrame, label: str, first_row: int) -> pd.DataFram
     The header is the first row, among the first few, with at least half as many filled
     cells as the fullest of them (and at least two).
     """
-    filled = frame.head(_HEADER_SEARCH).map(_filled).sum(axis=1)
-    if filled.empty or filled.max() < 2:
+    counts = frame.head(_HEADER_SEARCH).map(filled).sum(axis=1)
+    if counts.empty or counts.max() < 2:
         raise InputFileError(f"{label}: no header row found (no row with two or more names)")
-    header_at = int(filled[filled >= max(2, filled.max() / 2)].index[0])
+    header_at = int(counts[counts >= max(2, counts.max() / 2)].index[0])
     names = [
-        str(v).strip() if _filled(v) else f"column_{j + 1}"
+        str(v).strip() if filled(v) else f"column_{j + 1}"
         for j, v in enumerate(frame.iloc[header_at])
     ]
     body = frame.iloc[header_at + 1 :].reset_index(drop=True)
@@ -194,8 +193,11 @@ def _with_header(frame: pd.DataFrame, label: str, first_row: int) -> pd.DataFram
     return body
 
 
-def _filled(value: object) -> bool:
-    return value is not None and str(value).strip() != ""
+def filled(value: object) -> bool:
+    """Whether a cell holds something (not None, NaN, or only spaces)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return str(value).strip() != ""
 
 
 def _clean_header(names: list[str]) -> list[str]:
