@@ -63,3 +63,20 @@ def test_default_parameters_run_on_the_example(tmp_path: Path) -> None:
     assert record["quarter"] == "2026-Q3"
     for key in ("incidents", "resolved", "open", "mttr", "mttr_median", "mttr_p90"):
         assert record[key] == pytest.approx(expected[key]), key
+
+
+def test_a_team_without_incidents_gets_a_report_that_says_so(tmp_path: Path) -> None:
+    from conftest import TEAMS, tiny_files, write_assessment
+
+    teams = {**TEAMS, "gamma": {"name": "Gamma", "services": ["g-svc"]}}
+    root = write_assessment(tmp_path / "org", tiny_files(), teams=teams, answers={
+        "2026-Q3": {"gamma": "team: gamma\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n"}
+    })  # fmt: skip
+    executed = execute(tmp_path, assessment=str(root), team="gamma", quarter="2026-Q3")
+    record = report.read_record(executed)
+    assert (record["incidents"], record["mttr_median"]) == (0, None)
+    assert record["maturity"]["level"] == 1
+    page = render.notebook_to_html(executed, title="Gamma", footer="")
+    assert "No incidents were detected in 2026-Q3" in page
+    assert "No resolved incidents in these quarters" in page
+    assert "No incident data to check the claims against" in page

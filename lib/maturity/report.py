@@ -457,6 +457,11 @@ def maturity_section(report: TeamQuarter) -> HTML:
             '<p class="note">Each counts at most as \u201cpartly\u201d.</p>'
             f'<ul class="findings">{items}</ul>'
         )
+    elif all(s.evidence in (None, "no_data") for s in score.statements):
+        parts.append(
+            '<p class="note">No incident data to check the claims against: the levels '
+            "supported by data equal the levels claimed.</p>"
+        )
     else:
         parts.append('<p class="note">No claim is contradicted by the incident data.</p>')
     if score.unanswered:
@@ -468,6 +473,19 @@ def maturity_section(report: TeamQuarter) -> HTML:
         items = "".join(f"<li>{_e(item['message'])}</li>" for item in advice)
         parts.append(f'<h3>What unlocks the next level</h3><ol class="findings">{items}</ol>')
     return HTML("".join(parts))
+
+
+def recovery_chart(report: TeamQuarter) -> Any:
+    """The time-to-recover trend, or a note when no incident in these quarters recovered."""
+    from maturity import charts
+
+    history = report.history
+    if not history["resolved"].any():
+        return HTML(
+            '<p class="callout">No resolved incidents in these quarters: no recovery time to '
+            "chart.</p>"
+        )
+    return charts.recovery_trend(history, title=f"{report.team.name}: time to recover by quarter")
 
 
 def maturity_chart(report: TeamQuarter) -> Any:
