@@ -457,7 +457,7 @@ def maturity_section(report: TeamQuarter) -> HTML:
             '<p class="note">Each counts at most as \u201cpartly\u201d.</p>'
             f'<ul class="findings">{items}</ul>'
         )
-    elif all(s.evidence in (None, "no_data") for s in score.statements):
+    elif not any(s.value and s.evidence == "supported" for s in score.statements):
         parts.append(
             '<p class="note">No incident data to check the claims against: the levels '
             "supported by data equal the levels claimed.</p>"
