@@ -23,7 +23,7 @@ def execute(out: Path, **parameters: str) -> Path:
         kernel_name="python3",
         progress_bar=False,
         cwd=str(notebooks_dir()),
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     return executed
 

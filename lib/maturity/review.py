@@ -169,8 +169,10 @@ def run_team(job: TeamJob) -> TeamResult:
             kernel_name=KERNEL,
             progress_bar=False,
             cwd=str(notebooks_dir()),
-            # ipykernel warns at every start that its local TCP socket is unencrypted.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # ipykernel warns at every start that its local TCP socket is unencrypted, and
+            # may log a stray interrupt while shutting down; a notebook's real errors still
+            # reach us through papermill.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         result.headline = read_record(executed)
         title = f"{job.team_name}: recovery maturity {job.quarter}"
