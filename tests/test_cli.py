@@ -182,3 +182,13 @@ def test_empty_and_not_a_spreadsheet(tmp_path: Path) -> None:
     picture = tmp_path / "photo.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert_one_line_error(maturity("validate", str(picture)), 2, "not a text CSV file")
+
+
+def test_review_stops_at_a_bad_answers_file(tmp_path: Path) -> None:
+    from conftest import tiny_files, write_assessment
+
+    bad = "team: alpha\nperiod: 2026-Q3\nanswers:\n  process.3a: sometimes\n"
+    root = write_assessment(tmp_path / "org", tiny_files(), answers={"2026-Q3": {"alpha": bad}})
+    run = maturity("review", str(root), "--out", str(tmp_path / "reports"), "--no-pdf")
+    assert_one_line_error(run, 2, "answers/2026-Q3/alpha.yaml: process.3a: answer 'sometimes'")
+    assert not (tmp_path / "reports" / "org" / "2026-Q3" / "teams").exists()

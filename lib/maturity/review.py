@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 
 import maturity
+from maturity.assess import assess
 from maturity.config import Assessment, load_assessment
 from maturity.errors import InputFileError, PeriodError
 from maturity.incidents import USED, IncidentSet, load_incidents
@@ -119,6 +120,8 @@ def run_review(
     incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
     quarter = quarter or default_quarter(assessment, incidents)
     check_quarter(quarter, assessment, incidents)
+    if quarter in assessment.quarters_with_answers():
+        assess(assessment, quarter, incidents=incidents)  # a bad answers file stops here, once
     notebook = notebooks_dir() / TEAM_NOTEBOOK
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
