@@ -29,6 +29,14 @@ def test_a_team_without_answers_says_so(tiny_review, chromium) -> None:  # noqa:
     assert "No questionnaire answers for Beta in 2026-Q3" in dom
 
 
+def test_portfolio_draws_its_charts_offline(tiny_review, chromium) -> None:  # noqa: F811
+    dom, console = chromium(tiny_review.out_dir / "portfolio.html")
+    # maturity by team, the organisation's recovery trend, its incident volume
+    assert 'data-charts-drawn="3"' in dom and 'data-charts-failed="0"' in dom
+    assert console == [], console
+    assert "Where to invest" in dom and "Alpha Team" in dom
+
+
 def test_index_opens_offline(tiny_review, chromium) -> None:  # noqa: F811
     dom, console = chromium(tiny_review.out_dir / "index.html")
     assert "Tiny Org: recovery maturity review" in dom

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from maturity.review import TEAM_NOTEBOOK, notebooks_dir, run_review
+from maturity.review import PORTFOLIO_NOTEBOOK, TEAM_NOTEBOOK, notebooks_dir, run_review
 
 from conftest import EXAMPLE, tiny_files, write_assessment
 
@@ -47,8 +47,12 @@ def test_review_writes_every_output(tiny_review) -> None:
     assert summary["quality"] == {
         "rows_read": 7, "rows_used": 6, "rows_excluded": 1, "rows_rejected": 0, "notes": [],
     }  # fmt: skip
+    assert summary["portfolio"]["status"] == "ok"
+    assert summary["portfolio"]["headline"]["mttr_median"] == 25.0  # ALL, 2026-Q3
+    assert (out / "portfolio.html").exists() and (out / "portfolio.pdf").exists()
     index = (out / "index.html").read_text()
     assert 'href="teams/alpha.html"' in index and 'href="teams/beta.pdf"' in index
+    assert 'href="portfolio.html"' in index
     assert "25 min" in index
 
 
@@ -76,6 +80,7 @@ def test_one_failing_team_does_not_stop_the_others(
     broken = tmp_path / "notebooks"
     broken.mkdir()
     nbformat.write(notebook, broken / TEAM_NOTEBOOK)
+    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, broken / PORTFOLIO_NOTEBOOK)
     monkeypatch.setenv("MATURITY_NOTEBOOKS", str(broken))
     assessment = write_assessment(tmp_path / "tiny", tiny_files())
 
@@ -85,7 +90,7 @@ def test_one_failing_team_does_not_stop_the_others(
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 1
-    assert "1 of 2 team reports failed" in run.stderr
+    assert "1 of 3 reports failed" in run.stderr  # two teams and the portfolio
     out = tmp_path / "reports" / "tiny" / "2026-Q3"
     summary = json.loads((out / "summary.json").read_text())
     status = {t["team"]: (t["status"], t["error"]) for t in summary["teams"]}

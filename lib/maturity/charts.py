@@ -112,23 +112,24 @@ def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:
     )
 
 
-def maturity_levels(levels: pd.DataFrame, *, title: str) -> alt.Chart:
-    """Maturity score per category, as claimed and as the incident data supports (1 to 5).
+def maturity_levels(levels: pd.DataFrame, *, title: str, by: str = "category") -> alt.Chart:
+    """Maturity scores (0 to 5) as claimed and as the incident data supports, per ``by``.
 
-    ``levels``: rows of ``category``, ``kind`` (Claimed / Supported by data) and ``score``.
+    ``levels``: rows of ``by`` (a category or a team), ``kind`` (Claimed / Supported by
+    data) and ``score``.
     """
     kinds = ["Claimed", "Supported by data"]
     return (
         alt.Chart(levels, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("category:N", title=None, sort=None),
+            y=alt.Y(f"{by}:N", title=None, sort=None),
             yOffset=alt.YOffset("kind:N", sort=kinds),
             x=alt.X(
                 "score:Q",
                 title="Maturity score (level + progress to the next)",
                 scale=alt.Scale(domain=[0, 5]),
-                axis=alt.Axis(tickCount=5),
+                axis=alt.Axis(values=[0, 1, 2, 3, 4, 5]),
             ),
             color=alt.Color(
                 "kind:N",
@@ -137,7 +138,7 @@ def maturity_levels(levels: pd.DataFrame, *, title: str) -> alt.Chart:
                 scale=alt.Scale(domain=kinds, range=[COLOURS["mean"], COLOURS["median"]]),
             ),
             tooltip=[
-                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip(f"{by}:N", title=by.capitalize()),
                 alt.Tooltip("kind:N", title="Score"),
                 alt.Tooltip("score:Q", title="Value", format=".2f"),
             ],

@@ -123,7 +123,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}")
     if review.failed:
-        print(f"{len(review.failed)} of {len(review.teams)} team reports failed", file=sys.stderr)
+        total = len(review.teams) + 1  # and the portfolio
+        print(f"{len(review.failed)} of {total} reports failed", file=sys.stderr)
         return 1
     return 0
 
