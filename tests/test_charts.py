@@ -42,3 +42,19 @@ def test_incident_volume_spec(tiny_assessment: Path) -> None:
     counts = {(v["period"], v["state"]): v["count"] for v in values}
     assert counts[("2026-Q3", "Resolved")] == 4 and counts[("2026-Q3", "Still open")] == 1
     assert counts[("2026-Q2", "Resolved")] == 0
+
+
+def test_explore_charts_and_outliers(tiny_assessment: Path) -> None:
+    from maturity import explore
+
+    incidents = explore.team_incidents(tiny_assessment, "alpha")
+    assert incidents["incident_id"].tolist()[0] == "A5"  # newest first
+    assert incidents.set_index("incident_id").loc["A4", "recovery_minutes"] == 100.0
+    spec = charts.recovery_distribution(incidents, title="x").to_dict()
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    values = next(iter(spec["datasets"].values()))
+    assert sorted(v["minutes"] for v in values) == [10.0, 20.0, 30.0, 100.0]  # open one left out
+    # 100 min is over 3x the quarter's median (25): the one outlier
+    assert explore.outliers(incidents)["incident_id"].tolist() == ["A4"]
+    phases = charts.phase_trend(alpha_history(tiny_assessment), title="p").to_dict()
+    assert {"filter": "isValid(datum.minutes)"} in phases["transform"]

@@ -145,3 +145,56 @@ def maturity_levels(levels: pd.DataFrame, *, title: str, by: str = "category") -
         )
         .properties(height=alt.Step(14))
     )
+
+
+def recovery_distribution(incidents: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Every resolved incident's time to recover by quarter, on a log scale, by severity.
+
+    ``incidents``: canonical incidents with ``quarter`` and ``recovery_minutes``. Outliers
+    show as the dots far above the rest; the tooltip names each incident.
+    """
+    columns = ["incident_id", "title", "quarter", "severity", "recovery_minutes"]
+    data = incidents.loc[incidents["recovery_minutes"].notna(), columns]
+    data = data.assign(
+        severity=data["severity"].map(lambda s: f"SEV{s}" if pd.notna(s) else "unknown"),
+        minutes=data["recovery_minutes"].clip(lower=1.0),
+    ).drop(columns="recovery_minutes")
+    return (
+        alt.Chart(data, title=title)
+        .mark_circle(opacity=0.6, size=40)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("jitter:Q"),
+            y=alt.Y(
+                "minutes:Q", title="Minutes to recover (log scale)", scale=alt.Scale(type="log")
+            ),
+            color=alt.Color("severity:N", title="Severity", sort="ascending"),
+            tooltip=[
+                "incident_id:N",
+                "title:N",
+                "severity:N",
+                alt.Tooltip("minutes:Q", format=",.0f"),
+            ],
+        )
+        .transform_calculate(jitter="random()")
+    )
+
+
+def phase_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Median minutes of each lifecycle phase per quarter: where the time goes, over time."""
+    phases = {"detect_median": "Detect", "escalate_median": "Escalate",
+              "respond_median": "Respond", "fix_median": "Fix"}  # fmt: skip
+    long = measures.melt(id_vars=["period"], value_vars=list(phases), var_name="phase",
+                         value_name="minutes")  # fmt: skip
+    long["phase"] = long["phase"].map(phases)
+    return (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("minutes:Q", title="Median minutes"),
+            color=alt.Color("phase:N", title=None, sort=list(phases.values())),
+            tooltip=["period:O", "phase:N", alt.Tooltip("minutes:Q", format=",.1f")],
+        )
+        .transform_filter("isValid(datum.minutes)")
+    )
