@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,6 +168,9 @@ class _Rows:
     recovery_filled: np.ndarray  # 0 where open, for sums
     log_recovery: np.ndarray  # log of recovery (floored at 1 s), 0 where open
     is_resolved: np.ndarray
+    resolved_weight: np.ndarray  # is_resolved as 1.0 / 0.0, ready for sums
+    flags_known: dict[str, np.ndarray]  # 1.0 where the flag is known
+    flags_filled: dict[str, np.ndarray]  # the flag, 0.0 where unknown
     phases: pd.DataFrame  # one column per phase, NaN where missing or negative
     flags: dict[str, np.ndarray]  # 1.0 / 0.0 / NaN (unknown or unresolved)
     km_times: np.ndarray  # recovery, or minutes open so far (censored)
@@ -183,42 +187,51 @@ def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str]
     detected, resolved_at = minutes["detected_at"], minutes["resolved_at"]
     recovery = resolved_at - detected
     is_resolved = ~np.isnan(recovery)
-    phases = {}
-    for name, end, start in PHASES:
-        phase = minutes[end] - minutes[start]
-        phase[phase < 0] = np.nan
-        phases[name] = phase
-    flags = {}
-    for rate, flag in RATES:
-        known = incidents[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        known[~is_resolved] = np.nan
-        flags[rate] = known
     # Open incidents are still running: censored at the quarter's end, or at as_of if earlier.
     if settings.as_of is not None:
         as_of = pd.Timestamp(settings.as_of).value / 60e9
     else:
-        stamps = [v[np.isfinite(v)] for v in minutes.values()]
-        as_of = max((v.max() for v in stamps if len(v)), default=np.nan)
+        latest = [np.nanmax(v) for v in minutes.values() if not np.isnan(v).all()]
+        as_of = max(latest, default=np.nan)
     _, quarter_end = _quarter_bounds(quarters, settings.timezone)
     ends = np.where(quarter_code >= 0, quarter_end[np.maximum(quarter_code, 0)], np.nan)
     open_for = np.where(is_resolved, np.nan, np.maximum(np.minimum(ends, as_of) - detected, 0.0))
     km_times = np.where(is_resolved, recovery, open_for)
-    impact_start = np.where(np.isnan(minutes["started_at"]), detected, minutes["started_at"])
-    impact_end = np.where(np.isnan(minutes["mitigated_at"]), resolved_at, minutes["mitigated_at"])
-    return _Rows(
-        recovery=recovery,
-        recovery_filled=np.nan_to_num(recovery),
-        log_recovery=np.where(
-            is_resolved, np.log(np.maximum(np.nan_to_num(recovery), stats.LOG_FLOOR_MINUTES)), 0.0
-        ),
-        is_resolved=is_resolved,
-        phases=pd.DataFrame(phases),
-        flags=flags,
-        km_times=km_times,
-        km_order=stats.event_first_order(km_times, is_resolved),
-        **_slo_rows(incidents, recovery, open_for, settings.slo_minutes),
-        impact_filled=np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), 0.0),
-    )
+    with ThreadPoolExecutor(max_workers=1) as sorter:
+        # The one big sort runs beside the rest of the preparation (numpy sorts release the GIL).
+        km_order = sorter.submit(stats.event_first_order, km_times, is_resolved)
+        phases = {}
+        for name, end, start in PHASES:
+            phase = minutes[end] - minutes[start]
+            phase[phase < 0] = np.nan
+            phases[name] = phase
+        flags = {}
+        for rate, flag in RATES:
+            known = incidents[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            known[~is_resolved] = np.nan
+            flags[rate] = known
+        impact_start = np.where(np.isnan(minutes["started_at"]), detected, minutes["started_at"])
+        impact_end = np.where(
+            np.isnan(minutes["mitigated_at"]), resolved_at, minutes["mitigated_at"]
+        )
+        filled = np.nan_to_num(recovery)
+        prepared = {
+            "recovery": recovery,
+            "recovery_filled": filled,
+            "log_recovery": np.where(
+                is_resolved, np.log(np.maximum(filled, stats.LOG_FLOOR_MINUTES)), 0.0
+            ),
+            "is_resolved": is_resolved,
+            "resolved_weight": is_resolved.astype(float),
+            "flags_known": {k: (~np.isnan(v)).astype(float) for k, v in flags.items()},
+            "flags_filled": {k: np.nan_to_num(v) for k, v in flags.items()},
+            "phases": pd.DataFrame(phases),
+            "flags": flags,
+            "km_times": km_times,
+            **_slo_rows(incidents, recovery, open_for, settings.slo_minutes),
+            "impact_filled": np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), 0.0),
+        }
+        return _Rows(km_order=km_order.result(), **prepared)
 
 
 def _tally(codes: np.ndarray, groups: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -229,17 +242,28 @@ def _tally(codes: np.ndarray, groups: int, weights: np.ndarray | None = None) ->
     return np.bincount(codes + 1, weights, minlength=groups + 1)[1:]
 
 
+class _Tallies:
+    """``_tally`` for one grouping, with the shifted codes computed once."""
+
+    def __init__(self, codes: np.ndarray, groups: int) -> None:
+        self.shifted, self.groups = codes + 1, groups
+
+    def __call__(self, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(self.shifted, weights, minlength=self.groups + 1)[1:]
+
+
 def _grouped(
     rows: _Rows, codes: np.ndarray, groups: int, group_quarter: np.ndarray,
     weeks: np.ndarray, settings: MeasureSettings,
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
     out: dict[str, np.ndarray] = {}
-    count = _tally(codes, groups)
-    resolved = _tally(codes, groups, rows.is_resolved).astype(np.int64)
+    tally = _Tallies(codes, groups)
+    count = tally()
+    resolved = tally(rows.resolved_weight).astype(np.int64)
     out["incidents"], out["resolved"], out["open"] = count, resolved, count - resolved
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mttr"] = _tally(codes, groups, rows.recovery_filled) / resolved
+        out["mttr"] = tally(rows.recovery_filled) / resolved
 
     # One sort serves both: open incidents' times, then recoveries alone, within each group.
     order, km_counts, km_starts = stats.group_order(rows.km_times, codes, groups, rows.km_order)
@@ -265,13 +289,13 @@ def _grouped(
         out[f"{name}_median"] = medians[name].to_numpy()
         out[f"{name}_median_n"] = phase_counts[name].to_numpy()
 
-    for rate, known in rows.flags.items():
-        n = _tally(codes, groups, ~np.isnan(known)).astype(np.int64)
+    for rate in rows.flags:
+        n = tally(rows.flags_known[rate]).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[rate] = _tally(codes, groups, np.nan_to_num(known)) / n
+            out[rate] = tally(rows.flags_filled[rate]) / n
         out[f"{rate}_n"] = n
 
-    moments = _log_moments(rows, codes, groups)
+    moments = _log_moments(rows, codes, tally)
     for name, lag in CHANGES:
         earlier = np.where(group_quarter >= lag, np.arange(groups) - lag, -1)
 
@@ -293,20 +317,18 @@ def _grouped(
     out["dora_band"] = settings.dora.band(out["mttr_median"])
     _slo(out, rows, codes, groups, settings.slo_minutes)
     out["incidents_per_week"] = count / weeks[group_quarter]
-    out["impact_minutes"] = np.where(
-        resolved > 0, _tally(codes, groups, rows.impact_filled), np.nan
-    )
+    out["impact_minutes"] = np.where(resolved > 0, tally(rows.impact_filled), np.nan)
     out["impact_minutes_n"] = resolved
     return out
 
 
-def _log_moments(rows: _Rows, codes: np.ndarray, groups: int) -> stats.LogMoments:
+def _log_moments(rows: _Rows, codes: np.ndarray, tally: _Tallies) -> stats.LogMoments:
     """``stats.log_moments`` of recovery times from the precomputed logs (no masked copies)."""
-    n = _tally(codes, groups, rows.is_resolved)
+    n = tally(rows.resolved_weight)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = _tally(codes, groups, rows.log_recovery) / n
-        deviation = (rows.log_recovery - np.append(mean, 0.0)[codes]) * rows.is_resolved
-        var = _tally(codes, groups, deviation**2) / (n - 1)
+        mean = tally(rows.log_recovery) / n
+        deviation = (rows.log_recovery - np.append(mean, 0.0)[codes]) * rows.resolved_weight
+        var = tally(deviation**2) / (n - 1)
     return stats.LogMoments(n, mean, var)
 
 
@@ -352,12 +374,8 @@ def measures_by_team_quarter(
     rows = _rows(incidents, quarter_code, quarters, settings)
     starts, ends = _quarter_bounds(quarters, settings.timezone)
     weeks = (ends - starts) / (7 * 24 * 60)
-    frames = []
-    # The organisation (ALL) and its teams are two groupings of the same rows.
-    for labels, level_team in (
-        ([ALL_TEAMS], np.zeros(len(incidents), np.int64)),
-        (teams, team_code),
-    ):
+
+    def level(labels: list[str], level_team: np.ndarray) -> pd.DataFrame:
         in_level = (level_team >= 0) & (quarter_code >= 0)
         if by is None:  # every team gets rows, with or without incidents
             units = np.arange(len(labels))
@@ -379,7 +397,14 @@ def measures_by_team_quarter(
                 np.array(by_labels, dtype=object)[units % len(by_labels)], n_quarters
             )
         frame["period"] = np.tile(np.array(quarters, dtype=object), len(units))
-        frames.append(pd.concat([frame, pd.DataFrame(out)], axis=1))
+        return pd.concat([frame, pd.DataFrame(out)], axis=1)
+
+    # The organisation (ALL) and its teams are two groupings of the same rows, computed side
+    # by side: numpy's sorts and counts and pandas' grouped medians release the GIL, so on
+    # a machine with two cores each grouping gets one.
+    levels = (([ALL_TEAMS], np.zeros(len(incidents), np.int64)), (teams, team_code))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        frames = list(pool.map(lambda args: level(*args), levels))
     table = pd.concat(frames, ignore_index=True)
     if by is not None:
         table = table[table["incidents"] > 0].reset_index(drop=True)
