@@ -92,6 +92,15 @@ def test_measures_by_severity(tiny_assessment: Path) -> None:
     assert rows[("ALL", 2, "2026-Q2")]["incidents"] == 1  # B1
 
 
+def test_measures_by_service(tiny_assessment: Path) -> None:
+    run = maturity("measures", str(tiny_assessment), "--json", "--by", "service")
+    assert run.returncode == 0, run.stderr
+    rows = {(r["team"], r["service"], r["period"]): r for r in json.loads(run.stdout)["measures"]}
+    assert rows[("alpha", "alpha-api", "2026-Q3")]["incidents"] == 1  # A2
+    assert rows[("alpha", "(none)", "2026-Q3")]["incidents"] == 4  # no service given
+    assert rows[("beta", "beta-web", "2026-Q2")]["mttr"] == 60.0
+
+
 def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
     run = maturity("measures", str(tiny_assessment), "--json")
     assert run.returncode == 0, run.stderr
