@@ -117,3 +117,15 @@ def test_make_review_on_the_example(tmp_path: Path) -> None:
     payments = next(t for t in summary["teams"] if t["team"] == "payments")["headline"]
     search = next(t for t in summary["teams"] if t["team"] == "search")["headline"]
     assert payments["mttr_median"] < search["mttr_median"]  # the stories the example tells
+
+
+def test_same_inputs_give_the_same_reports(tiny_review, tmp_path: Path) -> None:
+    assessment = tiny_review.out_dir.parents[2] / "tiny"
+    again = run_review(assessment, quarter="2026-Q3", out=tmp_path, jobs=2, pdf=False)
+    for name in ("teams/alpha.html", "teams/beta.html", "portfolio.html"):
+        first = (tiny_review.out_dir / name).read_text()
+        second = (again.out_dir / name).read_text()
+        assert first == second, name
+    # the index and summary.json differ only where the first run also wrote PDFs
+    summary = json.loads((again.out_dir / "summary.json").read_text())
+    assert summary["teams"][0]["pdf"] is None and summary["status"] == "ok"

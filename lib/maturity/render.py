@@ -109,10 +109,16 @@ def setup_notebook() -> None:
 
 
 def _without_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy without the outputs that only carry a report's record (nothing to show)."""
+    """A copy for the page: without the outputs that only carry a report's record, and
+    without the parameter cells (no output; papermill gives the injected one a random id,
+    which would make two renders of the same data differ)."""
     from maturity.report import RECORD_MIMETYPE
 
     notebook = copy.deepcopy(notebook)
+    hidden = {"parameters", "injected-parameters"}
+    notebook.cells = [
+        c for c in notebook.cells if not hidden & set(c.get("metadata", {}).get("tags", []))
+    ]
     for cell in notebook.cells:
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if RECORD_MIMETYPE not in o.get("data", {})]
