@@ -27,7 +27,7 @@ from maturity.periods import quarter_of
 from maturity.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.sources import detect_format, get_format
 from maturity.sources._common import OFFSET_SUFFIX, SourceContext
-from maturity.spreadsheets import ROW, filled, read_table
+from maturity.spreadsheets import ROW, read_table
 from maturity.values import (
     day_first_order,
     missing_mask,
@@ -267,12 +267,11 @@ def _normalise_file(
     rows["source_format"] = source.NAME
     rows["exclude"] = mapped["exclude_reason"].astype("string")
     # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
-    undated = rows.index[rows["detected_at"].isna()]  # few rows: a plain loop is fine
-    first_cells = pd.Series(
-        [next((str(v).strip() for v in raw.loc[i].drop(ROW) if filled(v)), "") for i in undated],
-        index=undated,
-        dtype="string",
-    )
+    undated = raw.loc[rows["detected_at"].isna()].drop(columns=ROW)
+    first_cells = pd.Series(pd.NA, index=undated.index, dtype="string")
+    for name in undated.columns:  # the first non-empty cell of each row, column by column
+        cells = undated[name].astype("string").str.strip()
+        first_cells = first_cells.fillna(cells.mask(cells == ""))
     summary = first_cells.str.match(_SUMMARY, na=False).reindex(rows.index, fill_value=False)
     rows.loc[summary & rows["exclude"].isna(), "exclude"] = "total or summary row, not an incident"
     rows["reject"] = _first_reason(reasons, raw.index)
