@@ -12,19 +12,19 @@ import pandas as pd
 from IPython.display import HTML
 
 from maturity import charts
-from maturity.assess import TeamAssessment, assess
+from maturity.assess import TeamAssessment
 from maturity.config import Assessment, load_assessment
-from maturity.incidents import IncidentSet, load_incidents
-from maturity.measures import ALL_TEAMS, MeasureSettings, measures_by_team_quarter, to_records
-from maturity.periods import parse_quarter, quarter_range, shift_quarter
+from maturity.incidents import IncidentSet
+from maturity.measures import ALL_TEAMS, to_records
+from maturity.periods import shift_quarter
 from maturity.report import (
-    HISTORY_QUARTERS,
     MISSING,
     _card,
     _e,
     change_sentence,
     format_interval,
     format_minutes,
+    load_quarter,
     table,
 )
 from maturity.rubric import load_rubric
@@ -44,19 +44,7 @@ class Portfolio:
     def load(cls, assessment: str | Path | Assessment, quarter: str) -> Portfolio:
         if not isinstance(assessment, Assessment):
             assessment = load_assessment(assessment)
-        parse_quarter(quarter)
-        incidents = load_incidents(assessment)
-        quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
-        measures = measures_by_team_quarter(
-            incidents.incidents,
-            teams=sorted(assessment.teams),
-            quarters=quarters,
-            settings=MeasureSettings.from_assessment(assessment),
-        )
-        maturity = {}
-        if quarter in assessment.quarters_with_answers():
-            maturity = assess(assessment, quarter, incidents=incidents)
-        return cls(assessment, quarter, incidents, measures, maturity)
+        return cls(assessment, quarter, *load_quarter(assessment, quarter))
 
     def row(self, team: str, quarter: str | None = None) -> dict[str, Any]:
         rows = self.measures[

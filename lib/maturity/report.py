@@ -54,19 +54,10 @@ class TeamQuarter:
         if team not in assessment.teams:
             known = ", ".join(sorted(assessment.teams))
             raise ConfigError(f"team {team!r} is not in {assessment.key}/assessment.yaml ({known})")
-        parse_quarter(quarter)
-        incidents = load_incidents(assessment)
-        quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
-        measures = measures_by_team_quarter(
-            incidents.incidents,
-            teams=sorted(assessment.teams),
-            quarters=quarters,
-            settings=MeasureSettings.from_assessment(assessment),
+        incidents, measures, maturity = load_quarter(assessment, quarter)
+        return cls(
+            assessment, assessment.teams[team], quarter, incidents, measures, maturity.get(team)
         )
-        maturity = None
-        if quarter in assessment.quarters_with_answers():
-            maturity = assess(assessment, quarter, incidents=incidents).get(team)
-        return cls(assessment, assessment.teams[team], quarter, incidents, measures, maturity)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -86,6 +77,27 @@ class TeamQuarter:
 
     def team_incidents(self) -> IncidentSet:
         return self.incidents.for_team(self.team.key)
+
+
+def load_quarter(
+    assessment: Assessment, quarter: str
+) -> tuple[IncidentSet, pd.DataFrame, dict[str, TeamAssessment]]:
+    """What every report of ``quarter`` starts from: the incidents, the measures of every
+    team and ALL over the history ending with ``quarter``, and the maturity assessments by
+    team (empty when the quarter has no answers)."""
+    parse_quarter(quarter)
+    incidents = load_incidents(assessment)
+    quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
+    measures = measures_by_team_quarter(
+        incidents.incidents,
+        teams=sorted(assessment.teams),
+        quarters=quarters,
+        settings=MeasureSettings.from_assessment(assessment),
+    )
+    maturity = {}
+    if quarter in assessment.quarters_with_answers():
+        maturity = assess(assessment, quarter, incidents=incidents)
+    return incidents, measures, maturity
 
 
 def format_minutes(minutes: float | None) -> str:
