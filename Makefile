@@ -10,18 +10,27 @@ OUT ?= reports
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install review test test-fast lint format example notebook-outputs clean
+.PHONY: help install lock review lab test test-fast lint format example notebook-outputs clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+# The exact versions come from requirements.lock (`make lock` regenerates it), then the
+# project itself, editable, with no further resolution.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its dev extras
+install: $(STAMP) ## create .venv and install the locked dependencies and the project
+
+lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (Python 3.11, Linux)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header --annotation-style line \
+		-o requirements.lock
+	@sed -i '1i # The exact versions `make install` puts in .venv (tests and reviews run on these).\n# Regenerate after changing dependencies in pyproject.toml: `make lock`.' requirements.lock
 
 review: $(STAMP) ## run the quarterly review of the example organisation into reports/
 	$(BIN)/maturity review $(ASSESSMENT) --out $(OUT) --jobs $(JOBS)
@@ -32,9 +41,10 @@ test: $(STAMP) ## run the whole test suite (unit, notebooks, nbval, browser, end
 test-fast: $(STAMP) ## unit tests only: no notebooks, browser or end-to-end runs
 	$(BIN)/pytest tests -m "not notebooks and not browser and not slow"
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, and the type checker (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MATURITY_CACHE_DIR"] = str(Path(tmp) / "cache")
-        from maturity.incidents import load_incidents
+        from maturity.ingest.incidents import load_incidents
 
         path = Path(tmp) / "pagerduty-incidents.xlsx"
         started = time.perf_counter()

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from maturity.measures import MeasureSettings, measures_by_team_quarter
+from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
 from maturity.periods import quarter_of, quarter_range
 
 TIMESTAMPS = ["started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",

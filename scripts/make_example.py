@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from maturity.schema import TIMESTAMP_COLUMNS
+from maturity.ingest.record import TIMESTAMP_COLUMNS
 
 QUARTERS = [
     "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3",

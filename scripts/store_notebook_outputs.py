@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-import papermill
+
+from maturity.reporting.execute import execute_notebook
 
 MARKER = "# NBVAL_CHECK_OUTPUT"
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -22,10 +23,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def store(path: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         executed_path = Path(tmp) / path.name
-        papermill.execute_notebook(
-            str(path), str(executed_path), kernel_name="python3", progress_bar=False,
-            cwd=str(path.parent),
-        )  # fmt: skip
+        execute_notebook(path, executed_path)
         executed = nbformat.read(executed_path, as_version=4)
     notebook = nbformat.read(path, as_version=4)
     by_id = {cell.get("id"): cell for cell in executed.cells}

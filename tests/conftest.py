@@ -7,8 +7,11 @@ import io
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -117,6 +120,47 @@ def tiny_assessment(tmp_path: Path) -> Path:
     return write_assessment(tmp_path / "tiny", tiny_files())
 
 
+#: A valid answers file for team alpha (YAML, as DESIGN.md shows it).
+GOOD_ANSWERS = """team: alpha
+period: 2026-Q3
+assessed_on: 2026-09-28
+assessors: [A. Coach]
+answers:
+  people.2a: yes
+  process.3a: {answer: partly, evidence: "https://wiki/runbooks", note: "half the services"}
+  technology.2a: n/a
+targets: {people: 4}
+"""
+
+#: alpha answers; beta has none (its report says so instead of scoring).
+ALPHA_ANSWERS = {
+    "alpha": "team: alpha\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n  process.2a: yes\n"
+    "  process.3a: yes\n  technology.2a: yes\n  measurement.2a: yes\n"
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_review(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The tiny organisation's review of 2026-Q3 (HTML and PDF), run once per session and
+    shared by the review and browser tests."""
+    from maturity.reporting.review import run_review
+
+    root = tmp_path_factory.mktemp("review")
+    assessment = write_assessment(root / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    return run_review(assessment, quarter="2026-Q3", out=root / "reports", jobs=2, pdf=True)
+
+
+def run_maturity(*args: str, **options: Any) -> subprocess.CompletedProcess:
+    """The ``maturity`` command as a real process (text output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "maturity.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **options,
+    )
+
+
 # --- headless Chromium ------------------------------------------------------------------
 
 CHROMIUM_FLAGS = [
@@ -170,14 +214,28 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple
     return open_page
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Tests (and the notebooks they run) cache parsed exports in a folder of their own."""
-    folder = tmp_path_factory.mktemp("maturity-cache")
-    previous = os.environ.get("MATURITY_CACHE_DIR")
-    os.environ["MATURITY_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("MATURITY_CACHE_DIR", None)
-    else:
-        os.environ["MATURITY_CACHE_DIR"] = previous
+# --- isolation ------------------------------------------------------------------------
+
+_PRIVATE: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test, notebook kernel (nbval's too) and CLI process caches parsed exports in
+    a folder of this run's own, never the user's ``~/.cache/maturity``: set before any
+    collection, so the notebooks under ``notebooks/`` (outside this folder) inherit it."""
+    folder = tempfile.mkdtemp(prefix="maturity-test-cache-")
+    for name, value in (("MATURITY_CACHE_DIR", folder), ("XDG_CACHE_HOME", folder)):
+        _PRIVATE[name] = os.environ.get(name)
+        os.environ[name] = value
+    _PRIVATE["_folder"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = _PRIVATE.pop("_folder", None)
+    for name, value in _PRIVATE.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

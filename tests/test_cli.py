@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, generic_csv
-
-
-def maturity(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "maturity.cli", *args], capture_output=True, text=True, timeout=300
-    )
+from conftest import EXAMPLE, generic_csv, run_maturity
 
 
 def assert_one_line_error(run: subprocess.CompletedProcess, code: int, text: str) -> None:
@@ -27,32 +20,32 @@ def assert_one_line_error(run: subprocess.CompletedProcess, code: int, text: str
 
 def test_validate_missing_file() -> None:
     assert_one_line_error(
-        maturity("validate", "no-such-file.csv"), 2, "no-such-file.csv: no such file"
+        run_maturity("validate", "no-such-file.csv"), 2, "no-such-file.csv: no such file"
     )
 
 
 def test_validate_unknown_layout(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("a,b\n1,2\n")
-    assert_one_line_error(maturity("validate", str(path)), 2, "unknown layout")
+    assert_one_line_error(run_maturity("validate", str(path)), 2, "unknown layout")
 
 
 def test_validate_bad_yaml(tmp_path: Path) -> None:
     (tmp_path / "assessment.yaml").write_text("teams: [oops\n")
-    assert_one_line_error(maturity("validate", str(tmp_path)), 2, "assessment.yaml: line 2")
+    assert_one_line_error(run_maturity("validate", str(tmp_path)), 2, "assessment.yaml: line 2")
 
 
 def test_validate_exits_1_when_no_row_is_usable(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(generic_csv([{"incident_id": "X", "detected_at": "never"}]))
-    run = maturity("validate", str(path))
+    run = run_maturity("validate", str(path))
     assert run.returncode == 1
     assert "1 rows read: 0 used, 0 excluded, 1 rejected" in run.stdout
     assert "unparseable detected_at 'never'" in run.stdout
 
 
 def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
-    run = maturity("validate", str(tiny_assessment), "--json")
+    run = run_maturity("validate", str(tiny_assessment), "--json")
     assert run.returncode == 0
     quality = json.loads(run.stdout)["quality"]
     assert set(quality) == {
@@ -65,7 +58,7 @@ def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
 
 
 def test_validate_prints_a_readable_ledger(tiny_assessment: Path) -> None:
-    run = maturity("validate", str(tiny_assessment))
+    run = run_maturity("validate", str(tiny_assessment))
     assert run.returncode == 0
     assert run.stdout.splitlines()[0] == "7 rows read: 6 used, 1 excluded, 0 rejected"
     assert "incidents/export.csv row 8 B2: drill incident" in run.stdout
@@ -84,7 +77,7 @@ STATISTICS_KEYS = {
 
 
 def test_measures_by_severity(tiny_assessment: Path) -> None:
-    run = maturity("measures", str(tiny_assessment), "--json", "--by", "severity")
+    run = run_maturity("measures", str(tiny_assessment), "--json", "--by", "severity")
     assert run.returncode == 0, run.stderr
     rows = {(r["team"], r["severity"], r["period"]): r for r in json.loads(run.stdout)["measures"]}
     assert rows[("alpha", 3, "2026-Q3")]["incidents"] == 2  # A3 (P3) and A4
@@ -93,7 +86,7 @@ def test_measures_by_severity(tiny_assessment: Path) -> None:
 
 
 def test_measures_by_service(tiny_assessment: Path) -> None:
-    run = maturity("measures", str(tiny_assessment), "--json", "--by", "service")
+    run = run_maturity("measures", str(tiny_assessment), "--json", "--by", "service")
     assert run.returncode == 0, run.stderr
     rows = {(r["team"], r["service"], r["period"]): r for r in json.loads(run.stdout)["measures"]}
     assert rows[("alpha", "alpha-api", "2026-Q3")]["incidents"] == 1  # A2
@@ -102,7 +95,7 @@ def test_measures_by_service(tiny_assessment: Path) -> None:
 
 
 def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
-    run = maturity("measures", str(tiny_assessment), "--json")
+    run = run_maturity("measures", str(tiny_assessment), "--json")
     assert run.returncode == 0, run.stderr
     payload = json.loads(run.stdout)
     assert {"measures", "quality"} <= set(payload)
@@ -121,7 +114,7 @@ def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
 
 @pytest.mark.slow
 def test_measures_of_the_example_organisation() -> None:
-    run = maturity("measures", str(EXAMPLE), "--json")
+    run = run_maturity("measures", str(EXAMPLE), "--json")
     assert run.returncode == 0, run.stderr
     rows = json.loads(run.stdout)["measures"]
     teams = {r["team"] for r in rows}
@@ -133,12 +126,16 @@ def test_measures_of_the_example_organisation() -> None:
 
 
 def test_review_rejects_a_malformed_quarter(tiny_assessment: Path, tmp_path: Path) -> None:
-    run = maturity("review", str(tiny_assessment), "--quarter", "2026Q3", "--out", str(tmp_path))
+    run = run_maturity(
+        "review", str(tiny_assessment), "--quarter", "2026Q3", "--out", str(tmp_path)
+    )
     assert_one_line_error(run, 2, "YYYY-Qn")
 
 
 def test_review_rejects_a_quarter_without_data(tiny_assessment: Path, tmp_path: Path) -> None:
-    run = maturity("review", str(tiny_assessment), "--quarter", "2019-Q1", "--out", str(tmp_path))
+    run = run_maturity(
+        "review", str(tiny_assessment), "--quarter", "2019-Q1", "--out", str(tmp_path)
+    )
     assert_one_line_error(run, 2, "no incidents or answers in 2019-Q1")
 
 
@@ -154,11 +151,11 @@ def test_truncated_and_hostile_files_give_one_line(tmp_path: Path) -> None:
     workbook.save(good)
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(good.read_bytes()[:700])
-    assert_one_line_error(maturity("validate", str(cut)), 2, "cut.xlsx: not a readable XLSX")
+    assert_one_line_error(run_maturity("validate", str(cut)), 2, "cut.xlsx: not a readable XLSX")
 
     quote = tmp_path / "cut.csv"
     quote.write_text('incident_id,title,detected_at\nA,"unterminated,2026-07-01T10:00:00Z\n')
-    run = maturity("validate", str(quote))
+    run = run_maturity("validate", str(quote))
     assert run.returncode in (1, 2) and "Traceback" not in run.stderr
 
     # Entity expansion in the workbook XML ("billion laughs") is refused, not expanded.
@@ -173,7 +170,7 @@ def test_truncated_and_hostile_files_give_one_line(tmp_path: Path) -> None:
                     b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' + body
                 )
             target.writestr(item, data)
-    assert_one_line_error(maturity("validate", str(laughs)), 2, "unsafe or broken workbook XML")
+    assert_one_line_error(run_maturity("validate", str(laughs)), 2, "unsafe or broken workbook XML")
 
     # A part that expands a thousand-fold is a zip bomb: refused before parsing.
     bomb = tmp_path / "bomb.xlsx"
@@ -181,16 +178,16 @@ def test_truncated_and_hostile_files_give_one_line(tmp_path: Path) -> None:
         for item in source.infolist():
             out.writestr(item.filename, source.read(item))
         out.writestr("xl/media/padding.bin", b"\0" * (50 * 2**20))
-    assert_one_line_error(maturity("validate", str(bomb)), 2, "zip bomb")
+    assert_one_line_error(run_maturity("validate", str(bomb)), 2, "zip bomb")
 
 
 def test_empty_and_not_a_spreadsheet(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    assert_one_line_error(maturity("validate", str(empty)), 2, "the file is empty")
+    assert_one_line_error(run_maturity("validate", str(empty)), 2, "the file is empty")
     picture = tmp_path / "photo.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert_one_line_error(maturity("validate", str(picture)), 2, "not a text CSV file")
+    assert_one_line_error(run_maturity("validate", str(picture)), 2, "not a text CSV file")
 
 
 def test_review_stops_at_a_bad_answers_file(tmp_path: Path) -> None:
@@ -198,6 +195,6 @@ def test_review_stops_at_a_bad_answers_file(tmp_path: Path) -> None:
 
     bad = "team: alpha\nperiod: 2026-Q3\nanswers:\n  process.3a: sometimes\n"
     root = write_assessment(tmp_path / "org", tiny_files(), answers={"2026-Q3": {"alpha": bad}})
-    run = maturity("review", str(root), "--out", str(tmp_path / "reports"), "--no-pdf")
+    run = run_maturity("review", str(root), "--out", str(tmp_path / "reports"), "--no-pdf")
     assert_one_line_error(run, 2, "answers/2026-Q3/alpha.yaml: process.3a: answer 'sometimes'")
     assert not (tmp_path / "reports" / "org" / "2026-Q3" / "teams").exists()

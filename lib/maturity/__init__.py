@@ -2,11 +2,11 @@
 
 The library behind the report notebooks and the ``maturity`` command:
 
-- ``maturity.config``: the organisation's ``assessment.yaml``
-- ``maturity.incidents``: exports -> canonical incident records + the row ledger
-- ``maturity.measures``: the standard's key measures per team and quarter
-- ``maturity.charts``: Altair chart builders; ``maturity.render``: offline HTML
-- ``maturity.review``: the quarterly review (papermill fan-out); ``maturity.cli``
+- ``maturity.organisation``: the organisation's ``assessment.yaml``
+- ``maturity.ingest.incidents``: exports -> canonical incident records + the row ledger
+- ``maturity.measures.engine``: the standard's key measures per team and quarter
+- ``maturity.reporting.charts``: Altair chart builders; ``maturity.reporting.render``: offline HTML
+- ``maturity.reporting.review``: the quarterly review (papermill fan-out); ``maturity.cli``
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def _print_json(payload: dict[str, Any]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from maturity.incidents import REJECTED, load_incidents
+    from maturity.ingest.incidents import REJECTED, load_incidents
 
     loaded = load_incidents(args.paths)
     quality = loaded.quality()
@@ -41,6 +41,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _ledger_summary(loaded: Any, examples: int = 3) -> str:
+    from maturity.ingest.incidents import reason_kinds
+
     ledger = loaded.ledger
     lines = [
         f"{len(ledger)} rows read: {loaded.count('used')} used, {loaded.count('excluded')} "
@@ -56,9 +58,7 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
         lines.append(f"  note: {note['file']} ({note['format']}): {note['note']}")
     problems = ledger[ledger["action"] != "used"]
     if len(problems):
-        kinds = problems.assign(
-            kind=problems["reason"].str.replace(r" (of|for) .*", "", regex=True)
-        )
+        kinds = problems.assign(kind=reason_kinds(problems["reason"]))
         for (action, kind), rows in kinds.groupby(["action", "kind"], sort=True):
             lines.append(f"{action}: {kind} ({len(rows)} rows)")
             for r in rows.head(examples).itertuples(index=False):
@@ -70,14 +70,15 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
-    from maturity.config import is_assessment_folder, load_assessment
-    from maturity.incidents import load_incidents
-    from maturity.measures import MeasureSettings, describe, measures_by_team_quarter, to_records
+    from maturity.ingest.incidents import load_incidents
+    from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
+    from maturity.measures.records import describe, to_records
+    from maturity.organisation import is_organisation_folder, load_organisation
 
     teams, settings = None, MeasureSettings()
-    if is_assessment_folder(Path(args.path)):
-        assessment = load_assessment(args.path)
-        teams, settings = sorted(assessment.teams), MeasureSettings.from_assessment(assessment)
+    if is_organisation_folder(Path(args.path)):
+        assessment = load_organisation(args.path)
+        teams, settings = sorted(assessment.teams), MeasureSettings.from_organisation(assessment)
     loaded = load_incidents(args.path)
     if loaded.count("used") == 0:
         raise NoUsableDataError(f"{args.path}: no usable incident ({loaded.rows_read} rows read)")
@@ -88,7 +89,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
              "statistics": describe(settings)}
         )  # fmt: skip
         return 0
-    from maturity.report import format_minutes
+    from maturity.reporting.team_report import format_minutes
 
     by = [args.by] if args.by else []
     print(
@@ -110,7 +111,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from maturity.review import run_review
+    from maturity.reporting.review import run_review
 
     def progress(result: Any) -> None:
         state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
@@ -130,23 +131,23 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from maturity.assess import assess
-    from maturity.config import load_assessment
+    from maturity.assessment.maturity import assess_quarter
+    from maturity.organisation import load_organisation
 
-    assessment = load_assessment(args.path)
+    assessment = load_organisation(args.path)
     quarter = args.quarter
     if quarter is None:
         answered = assessment.quarters_with_answers()
         if not answered:
             raise NoUsableDataError(f"{assessment.key}: no answers under answers/<YYYY-Qn>/")
         quarter = answered[-1]
-    results = assess(assessment, quarter)
+    results = assess_quarter(assessment, quarter)
     missing = sorted(set(assessment.teams) - set(results))
     if args.json:
         _print_json({"scores": [r.to_json() for r in results.values()], "missing": missing})
         return 0
     print(
-        f"{assessment.organisation} {quarter}: level claimed / level the incident data "
+        f"{assessment.name} {quarter}: level claimed / level the incident data "
         "supports (evidence score)"
     )
     print(f"{'team':<16} {'overall':>13} " + " ".join(f"{c:>13}" for c in ("people", "process",
@@ -166,8 +167,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from maturity.rubric import load_rubric
-    from maturity.template import write_template
+    from maturity.assessment.questionnaire import write_template
+    from maturity.assessment.rubric import load_rubric
 
     path = write_template(load_rubric(), args.team, args.quarter, Path(args.out))
     print(f"wrote {path}: fill in the Questionnaire sheet, save it as "

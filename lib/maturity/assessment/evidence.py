@@ -1,0 +1,70 @@
+"""Facts about a team's incident data that the rubric's evidence rules test.
+
+Every fact covers the four quarters ending with the assessed one (``measurement`` of the
+year-over-year fact: those four against the four before) and comes with the count it
+rests on. A fact with nothing to rest on is None ("no data"), never 0.
+
+=========================== ===================================================================
+``pir_rate``                share of resolved incidents reviewed, among those where it is known
+``runbook_usage_rate``      the same for runbook use
+``automation_coverage``     the same for automated recovery
+``recovery_time_share``     share of incidents with a recovery time (open ones lack one)
+``lifecycle_complete_share`` share of resolved incidents with all five lifecycle timestamps
+                            (started, detected, acknowledged, mitigated, resolved)
+``slo_configured``          1 when ``slo_minutes`` is set in assessment.yaml, else 0
+``yoy_median_ratio``        median recovery of the four quarters / the four before; None
+                            under 10 resolved incidents in either
+=========================== ===================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from maturity.measures.engine import recovery_minutes
+from maturity.measures.stats import MIN_RESOLVED
+from maturity.periods import quarter_range, shift_quarter
+
+WINDOW = 4
+LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: float | None
+    n: int  # how many incidents the fact rests on
+
+
+def _share(flags: pd.Series) -> Fact:
+    known = flags.dropna()
+    return Fact(float(known.astype(float).mean()) if len(known) else None, len(known))
+
+
+def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool) -> dict[str, Fact]:
+    """The evidence facts of one team's incidents (``IncidentSet.incidents`` rows)."""
+    window = quarter_range(shift_quarter(quarter, 1 - WINDOW), quarter)
+    before = quarter_range(shift_quarter(quarter, 1 - 2 * WINDOW), shift_quarter(quarter, -WINDOW))
+    recent = incidents[incidents["quarter"].isin(window)]
+    resolved = recent[recent["resolved_at"].notna()]
+    facts = {
+        "pir_rate": _share(resolved["review_done"]),
+        "runbook_usage_rate": _share(resolved["runbook_used"]),
+        "automation_coverage": _share(resolved["automated_recovery"]),
+        "recovery_time_share": Fact(
+            float(recent["resolved_at"].notna().mean()) if len(recent) else None, len(recent)
+        ),
+        "lifecycle_complete_share": Fact(
+            float(resolved[list(LIFECYCLE)].notna().all(axis=1).mean()) if len(resolved) else None,
+            len(resolved),
+        ),
+        "slo_configured": Fact(1.0 if slo_configured else 0.0, 1),
+    }
+    earlier = incidents[incidents["quarter"].isin(before)]
+    now_times = recovery_minutes(recent).dropna()
+    then_times = recovery_minutes(earlier).dropna()
+    enough = len(now_times) >= MIN_RESOLVED and len(then_times) >= MIN_RESOLVED
+    ratio = float(now_times.median() / then_times.median()) if enough else None
+    facts["yoy_median_ratio"] = Fact(ratio, min(len(now_times), len(then_times)))
+    return facts

@@ -1,0 +1,86 @@
+"""The maturity assessment of an organisation for a quarter: every team's answers scored,
+checked against its incident data, compared with its previous assessment, and turned into
+recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from maturity.assessment.answers import load_quarter_answers
+from maturity.assessment.evidence import Fact, team_facts
+from maturity.assessment.rubric import Rubric, load_rubric
+from maturity.assessment.scoring import TeamScore, recommendations, score_team
+from maturity.errors import PeriodError
+from maturity.ingest.incidents import IncidentSet, load_incidents
+from maturity.organisation import Organisation
+from maturity.periods import parse_quarter
+
+
+@dataclass
+class TeamMaturity:
+    score: TeamScore
+    facts: dict[str, Fact]
+    recommendations: list[dict[str, Any]]
+    history: list[dict[str, Any]] = field(default_factory=list)  # earlier quarters, oldest first
+
+    @property
+    def change(self) -> dict[str, Any] | None:
+        """Overall level and score against the previous assessed quarter."""
+        if not self.history:
+            return None
+        before = self.history[-1]
+        now = self.score.overall
+        return {
+            "since": before["period"],
+            "level": now["level"] - before["overall"]["level"],
+            "score": round(now["score"] - before["overall"]["score"], 2),
+            "evidence_level": now["evidence_level"] - before["overall"]["evidence_level"],
+            "evidence_score": round(now["evidence_score"] - before["overall"]["evidence_score"], 2),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.score.to_json()
+        data["facts"] = {k: {"value": None if f.value is None else round(f.value, 4), "n": f.n}
+                         for k, f in self.facts.items()}  # fmt: skip
+        data["recommendations"] = self.recommendations
+        data["history"] = self.history
+        data["change"] = self.change
+        return data
+
+
+def assess_quarter(
+    assessment: Organisation,
+    quarter: str,
+    *,
+    incidents: IncidentSet | None = None,
+    rubric: Rubric | None = None,
+) -> dict[str, TeamMaturity]:
+    """Every team with answers for ``quarter``, by team key."""
+    parse_quarter(quarter)
+    rubric = rubric or load_rubric()
+    answered = assessment.quarters_with_answers()
+    if quarter not in answered:
+        have = ", ".join(answered) or "none"
+        raise PeriodError(f"{assessment.key}: no answers for {quarter} (answers exist for {have})")
+    incidents = incidents or load_incidents(assessment)
+    thresholds = assessment.evidence_thresholds
+    slo = bool(assessment.slo_minutes)
+
+    def facts_for(team: str, period: str) -> dict[str, Fact]:
+        rows = incidents.incidents[incidents.incidents["team"] == team]
+        return team_facts(rows, period, slo_configured=slo)
+
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for period in (q for q in answered if q < quarter):
+        for team, sheet in load_quarter_answers(assessment, rubric, period).items():
+            past = score_team(rubric, sheet, facts_for(team, period), thresholds)
+            earlier.setdefault(team, []).append({"period": period, "overall": past.overall})
+    results = {}
+    for team, sheet in sorted(load_quarter_answers(assessment, rubric, quarter).items()):
+        facts = facts_for(team, quarter)
+        score = score_team(rubric, sheet, facts, thresholds)
+        results[team] = TeamMaturity(
+            score, facts, recommendations(rubric, score), earlier.get(team, [])
+        )
+    return results

@@ -1,0 +1,166 @@
+"""The questionnaire workbook: written by ``maturity template``, read back as answers.
+
+Sheets: ``Cover`` (team, quarter, assessors, date, targets, instructions) and
+``Questionnaire`` (one row per statement, grouped by category and level: id, category,
+level, the standard's wording, an answer dropdown, evidence and note). Statement cells are
+locked (the sheets are protected without a password: it prevents slips, not edits);
+answer, evidence, note and the cover's inputs are open.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from maturity.assessment.rubric import Rubric
+from maturity.errors import ConfigError, InputFileError
+from maturity.periods import parse_quarter
+
+COVER, QUESTIONS = "Cover", "Questionnaire"
+HEADER = ("ID", "Category", "Level", "Statement", "Answer", "Evidence (link)", "Note")
+COVER_FIELDS = ("Team", "Quarter", "Assessors", "Assessed on")
+INSTRUCTIONS = (
+    "How to fill this in",
+    "1. On the Questionnaire sheet, pick an answer for every statement: yes, partly, no or n/a.",
+    "   yes = true for the whole team today; partly = true sometimes or for some services;",
+    "   n/a = does not apply to this team (it is left out of the score, not counted as no).",
+    "   An unanswered statement counts as no.",
+    "2. Give evidence where you can: a link to a runbook, a dashboard, a review.",
+    "3. Fill in the assessors and the date below; optionally a target level per category.",
+    "4. Save as <team>.xlsx under answers/<quarter>/ of the assessment folder.",
+    "Claims are checked against your incident data: a claim the data contradicts counts",
+    "at most as 'partly', and the report says why.",
+)
+
+
+def write_template(rubric: Rubric, team: str, quarter: str, path: Path) -> Path:
+    """Write the questionnaire workbook for ``team`` and ``quarter`` to ``path``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    parse_quarter(quarter)
+    if not team.strip():
+        raise ConfigError("--team must name a team")
+    workbook = Workbook()
+    cover = workbook.active
+    cover.title = COVER
+    bold, grey = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
+    cover["A1"] = rubric.title
+    cover["A1"].font = Font(bold=True, size=14)
+    cover["A2"] = "Recovery maturity self-assessment"
+    values = {"Team": team, "Quarter": quarter, "Assessors": "", "Assessed on": ""}
+    for row, name in enumerate(COVER_FIELDS, start=4):
+        cover.cell(row, 1, name).font = bold
+        cell = cover.cell(row, 2, values[name])
+        if name in ("Assessors", "Assessed on"):
+            cell.protection = Protection(locked=False)
+            cell.fill = PatternFill("solid", fgColor="FFF8DC")
+    cover.cell(4 + len(COVER_FIELDS) + 1, 1, "Target level (optional)").font = bold
+    targets = DataValidation(type="list", formula1='"' + ",".join(map(str, rubric.levels)) + '"',
+                             allow_blank=True)  # fmt: skip
+    cover.add_data_validation(targets)
+    first_target = 4 + len(COVER_FIELDS) + 2
+    for offset, (key, name) in enumerate(rubric.categories.items()):
+        cover.cell(first_target + offset, 1, f"{name} ({key})")
+        cell = cover.cell(first_target + offset, 2)
+        cell.protection = Protection(locked=False)
+        cell.fill = PatternFill("solid", fgColor="FFF8DC")
+        targets.add(cell)
+    for offset, line in enumerate(INSTRUCTIONS, start=first_target + len(rubric.categories) + 1):
+        cover.cell(offset, 1, line).font = (
+            bold if offset == first_target + len(rubric.categories) + 1 else Font()
+        )
+    cover.column_dimensions["A"].width = 40
+    cover.column_dimensions["B"].width = 40
+    cover.protection.sheet = True
+
+    sheet = workbook.create_sheet(QUESTIONS)
+    sheet.append(HEADER)
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = grey
+    answers = DataValidation(
+        type="list",
+        formula1='"' + ",".join(rubric.answers) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Answer",
+        error="Choose " + ", ".join(rubric.answers),
+    )
+    sheet.add_data_validation(answers)
+    categories = list(rubric.categories)
+    ordered = sorted(rubric.statements, key=lambda s: (categories.index(s.category), s.level, s.id))
+    for statement in ordered:
+        level = f"{statement.level} - {rubric.levels[statement.level]}"
+        marker = "" if statement.scored else "informational (not scored)"
+        category = rubric.categories[statement.category]
+        sheet.append([statement.id, category, level, statement.text, marker, "", ""])
+        row = sheet.max_row
+        sheet.cell(row, 4).alignment = Alignment(wrap_text=True, vertical="top")
+        if statement.scored:
+            answers.add(sheet.cell(row, 5))
+            for column in (5, 6, 7):
+                sheet.cell(row, column).protection = Protection(locked=False)
+                sheet.cell(row, column).fill = PatternFill("solid", fgColor="FFF8DC")
+        else:
+            for column in range(1, 8):
+                sheet.cell(row, column).font = Font(italic=True, color="777777")
+    for letter, width in zip("ABCDEFG", (16, 24, 26, 70, 14, 36, 36), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.protection.sheet = True
+    workbook.active = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def read_workbook(path: Path, label: str) -> dict[str, Any]:
+    """A filled workbook's content in the shape of an answers YAML file."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    from maturity.ingest.spreadsheets import check_workbook
+
+    check_workbook(path, label)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+        if COVER not in names or QUESTIONS not in names:
+            raise InputFileError(
+                f"{label}: not a questionnaire workbook (needs sheets {COVER} and {QUESTIONS}; "
+                "make one with 'maturity template')"
+            )
+        cover = workbook.get_sheet_by_name(COVER).to_python(skip_empty_area=False)
+        rows = workbook.get_sheet_by_name(QUESTIONS).to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise InputFileError(f"{label}: not a readable XLSX workbook ({exc})") from exc
+    data: dict[str, Any] = {"answers": {}, "targets": {}}
+    for row in cover:
+        if len(row) < 2 or not isinstance(row[0], str):
+            continue
+        key, value = row[0].strip(), row[1]
+        if key in COVER_FIELDS and value not in (None, ""):
+            if isinstance(value, datetime.datetime | datetime.date):
+                value = value.isoformat()[:10]
+            data[{"Team": "team", "Quarter": "period", "Assessors": "assessors",
+                  "Assessed on": "assessed_on"}[key]] = value  # fmt: skip
+        elif key.endswith(")") and "(" in key and value not in (None, ""):
+            category = key.rsplit("(", 1)[1].rstrip(")")
+            data["targets"][category] = int(float(str(value))) if str(value).strip() else value
+    header = [str(v).strip() for v in rows[0]] if rows else []
+    if header[: len(HEADER)] != list(HEADER):
+        raise InputFileError(f"{label}: the {QUESTIONS} sheet's header was changed")
+    for row in rows[1:]:
+        statement, answer = row[0], row[4]
+        if not statement or answer in (None, "") or str(answer).startswith("informational"):
+            continue
+        data["answers"][str(statement)] = {
+            "answer": answer,
+            "evidence": row[5] or "",
+            "note": row[6] or "",
+        }
+    if not data["targets"]:
+        del data["targets"]
+    return data

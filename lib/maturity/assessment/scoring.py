@@ -1,0 +1,230 @@
+"""Maturity scoring, exactly as DESIGN.md "The rubric and scoring" says, for any rubric.
+
+- Answers: the rubric's values (``yes`` 1, ``partly`` 0.5, ``no`` 0); ``n/a`` leaves the
+  statement out of its level; an unanswered statement counts as ``no`` and is listed.
+- Category ``level`` = 1 + the number of consecutive levels, from 2 upward, whose
+  applicable statements all score 1 (a level whose statements are all ``n/a`` passes).
+- Category ``score`` = ``level`` + the mean of the applicable statements of level
+  ``level``+1 (the top level scores exactly its number).
+- Overall ``level`` = the lowest category level; overall ``score`` = the mean of the
+  category scores.
+- Evidence: a statement whose rule the incident data contradicts counts at most 0.5;
+  ``evidence_level`` and ``evidence_score`` are computed the same way from those values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from maturity.assessment.answers import AnswerSheet
+from maturity.assessment.evidence import Fact
+from maturity.assessment.rubric import Condition, EvidenceRule, Rubric
+
+SUPPORTED, CONTRADICTED, NO_DATA = "supported", "contradicted", "no_data"
+CONTRADICTED_CAP = 0.5
+
+
+@dataclass
+class StatementScore:
+    id: str
+    category: str
+    level: int
+    text: str
+    answer: str  # as given; "no" when unanswered
+    value: float | None  # None: n/a
+    unanswered: bool = False
+    evidence: str | None = None  # supported / contradicted / no_data; None: no rule
+    evidence_value: float | None = None
+    reason: str = ""
+    evidence_link: str = ""
+    note: str = ""
+
+
+@dataclass
+class CategoryScore:
+    level: int
+    score: float
+    evidence_level: int
+    evidence_score: float
+    target: int | None = None
+    gap: int | None = None  # target - evidence_level, where a target is set
+
+
+@dataclass
+class TeamScore:
+    team: str
+    period: str
+    overall: dict[str, float]
+    categories: dict[str, CategoryScore]
+    statements: list[StatementScore]
+    unanswered: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "period": self.period,
+            "overall": self.overall,
+            "categories": {k: asdict(v) for k, v in self.categories.items()},
+            "statements": [asdict(s) for s in self.statements],
+            "unanswered": self.unanswered,
+            "source": self.source,
+        }
+
+
+def level_and_score(
+    rubric: Rubric, values: Mapping[str, float | None], category: str
+) -> tuple[int, float]:
+    """A category's level and score from statement values (None = n/a)."""
+    top = rubric.top_level
+
+    def applicable(level: int) -> list[float]:
+        return [v for s in rubric.scored_at(category, level) if (v := values[s.id]) is not None]
+
+    level = 1
+    for candidate in range(2, top + 1):
+        if all(v == 1.0 for v in applicable(candidate)):
+            level = candidate
+        else:
+            break
+    if level == top:
+        return level, float(top)
+    following = applicable(level + 1)
+    return level, level + (sum(following) / len(following) if following else 0.0)
+
+
+def _format(value: float, style: str) -> str:
+    if style == "percent":
+        return f"{value:.0%}"
+    if style == "ratio":
+        return f"{value:.0%}" if value < 10 else f"{value:.1f}x"
+    return f"{value:g}"
+
+
+def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
+          thresholds: Mapping[str, Any]) -> tuple[str, str]:  # fmt: skip
+    """The verdict on one statement's claim, and the sentence that explains it."""
+    override = thresholds.get(rule.statement)
+    conditions = []
+    for i, condition in enumerate(rule.when):
+        threshold = condition.threshold
+        if isinstance(override, Mapping) and condition.fact in override:
+            threshold = float(override[condition.fact])
+        elif override is not None and not isinstance(override, Mapping) and i == 0:
+            threshold = float(override)
+        conditions.append(Condition(condition.fact, condition.op, threshold, condition.describe))
+    known = [(c, facts.get(c.fact)) for c in conditions]
+    first = conditions[0]
+    for condition, fact in known:
+        if fact is not None and fact.value is not None and condition.holds(fact.value):
+            text = (condition.describe or rule.describe).format(
+                value=_format(fact.value, rule.format),
+                threshold=_format(condition.threshold, rule.format),
+            )
+            return CONTRADICTED, f"{rule.claim}: {text} (n = {fact.n})"
+    if all(fact is None or fact.value is None for _, fact in known):
+        return NO_DATA, f"{rule.claim}: no incident data to check it against"
+    fact = facts.get(first.fact)
+    if fact is None or fact.value is None:
+        return SUPPORTED, f"{rule.claim}: consistent with the incident data"
+    shown = _format(fact.value, rule.format)
+    return SUPPORTED, (
+        f"{rule.claim}: consistent with the incident data ({shown}; contradicted when "
+        f"{first.op} {_format(first.threshold, rule.format)}, n = {fact.n})"
+    )
+
+
+def score_team(
+    rubric: Rubric,
+    sheet: AnswerSheet,
+    facts: Mapping[str, Fact],
+    thresholds: Mapping[str, Any] | None = None,
+) -> TeamScore:
+    """Score one team's answers and check them against its incident facts."""
+    thresholds = thresholds or {}
+    statements, values, evidence_values, unanswered = [], {}, {}, []
+    for statement in rubric.statements:
+        given = sheet.answers.get(statement.id)
+        if not statement.scored:
+            continue
+        word = given.answer if given else "no"
+        if given is None:
+            unanswered.append(statement.id)
+        value = rubric.answers[word]
+        score = StatementScore(
+            statement.id, statement.category, statement.level, statement.text, word, value,
+            unanswered=given is None,
+            evidence_link=given.evidence if given else "", note=given.note if given else "",
+        )  # fmt: skip
+        evidence_value = value
+        rule = rubric.evidence.get(statement.id)
+        if rule is not None:
+            verdict, reason = judge(rule, facts, thresholds)
+            score.evidence = verdict
+            if verdict == CONTRADICTED and value:
+                reason = reason.replace(": ", f": answered {word}; ", 1)
+                evidence_value = min(value, CONTRADICTED_CAP)
+            elif verdict == CONTRADICTED:
+                # Nothing was claimed: the data only confirms the answer.
+                reason = reason.replace(": ", f": answered {word}, as the data shows; ", 1)
+            score.reason = reason
+        score.evidence_value = evidence_value
+        values[statement.id] = value
+        evidence_values[statement.id] = evidence_value
+        statements.append(score)
+
+    categories = {}
+    for category in rubric.categories:
+        level, category_score = level_and_score(rubric, values, category)
+        e_level, e_score = level_and_score(rubric, evidence_values, category)
+        target = sheet.targets.get(category)
+        categories[category] = CategoryScore(
+            level, round(category_score, 2), e_level, round(e_score, 2), target,
+            None if target is None else target - e_level,
+        )  # fmt: skip
+    overall = {
+        "level": min(c.level for c in categories.values()),
+        "score": round(sum(c.score for c in categories.values()) / len(categories), 2),
+        "evidence_level": min(c.evidence_level for c in categories.values()),
+        "evidence_score": round(
+            sum(c.evidence_score for c in categories.values()) / len(categories), 2
+        ),
+    }
+    return TeamScore(sheet.team, sheet.period, overall, categories, statements, unanswered,
+                     sheet.source)  # fmt: skip
+
+
+def recommendations(rubric: Rubric, score: TeamScore) -> list[dict[str, Any]]:
+    """What to work on, ordered by what unlocks the next level.
+
+    Weakest category first (by evidence level); within it, claims the data contradicts,
+    then the next level's statements not yet fully met. Each item says why in one line.
+    """
+    items = []
+    for category, result in sorted(
+        score.categories.items(), key=lambda kv: (kv[1].evidence_level, kv[0])
+    ):
+        blocking = result.evidence_level + 1
+        name = rubric.categories[category]
+        for s in score.statements:
+            if s.category != category:
+                continue
+            if s.evidence == CONTRADICTED and s.value:
+                items.append({
+                    "category": category, "level": s.level, "statement": s.id,
+                    "kind": "contradicted", "order": (result.evidence_level, 0, s.level),
+                    "message": f"{name}: {s.reason}. Fix the practice or the answer.",
+                })  # fmt: skip
+            elif s.level == blocking and s.value is not None and s.value < 1.0:
+                state = "unanswered" if s.unanswered else f"answered {s.answer}"
+                items.append({
+                    "category": category, "level": s.level, "statement": s.id,
+                    "kind": "next_level", "order": (result.evidence_level, 1, s.level),
+                    "message": f"{name} level {blocking}: \u201c{s.text}\u201d ({state}).",
+                })  # fmt: skip
+    items.sort(key=lambda item: (item["order"], item["statement"]))
+    for item in items:
+        del item["order"]
+    return items

@@ -1,0 +1,64 @@
+"""Source formats: one small module per incident tool's export layout.
+
+Each module offers:
+
+``NAME``
+    the format's name, as written in ``assessment.yaml`` (``format: pagerduty``);
+``matches(columns) -> bool``
+    whether a header (names stripped, case kept) is this format's;
+``to_canonical(raw, context) -> DataFrame``
+    the raw table's cells under canonical column names (see ``maturity.ingest.record``), still
+    unparsed, plus ``exclude_reason`` (text, NA for rows to use) for rows that are not real
+    incidents (tests, drills, merged, cancelled, earlier states of an event log). Cells may
+    be text, numbers or datetimes: parsing is shared. A timestamp the source only gives as
+    a duration after detection goes in ``<column>_offset_minutes``; remarks about the whole
+    file go to ``context.note``.
+
+Formats are tried in the order of ``FORMATS``; the first that matches wins, so the most
+specific layouts come first and ``generic`` last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+
+from maturity.errors import InputFileError
+from maturity.ingest.formats import (
+    firehydrant,
+    generic,
+    incidentio,
+    jira,
+    opsgenie,
+    pagerduty,
+    rootly,
+    servicenow,
+)
+
+FORMATS: dict[str, ModuleType] = {
+    module.NAME: module
+    for module in (servicenow, pagerduty, opsgenie, jira, incidentio, rootly, firehydrant, generic)
+}
+
+
+def get_format(name: str, label: str) -> ModuleType:
+    """The source module called ``name``; a clear error listing the supported ones otherwise."""
+    try:
+        return FORMATS[name.lower()]
+    except KeyError:
+        raise InputFileError(
+            f"{label}: unknown format {name!r}; supported formats: {', '.join(FORMATS)}"
+        ) from None
+
+
+def detect_format(columns: Sequence[str], label: str) -> ModuleType:
+    """The first source module whose layout matches ``columns``."""
+    for module in FORMATS.values():
+        if module.matches(columns):
+            return module
+    shown = ", ".join(repr(c) for c in list(columns)[:8])
+    more = f" and {len(columns) - 8} more" if len(columns) > 8 else ""
+    raise InputFileError(
+        f"{label}: unknown layout (columns {shown}{more}); supported formats: "
+        f"{', '.join(FORMATS)}; name one with 'format:' under sources in assessment.yaml"
+    )

@@ -1,0 +1,44 @@
+"""The ``generic`` format: the canonical record's own column names.
+
+Columns are matched case-insensitively. ``incident_id`` and ``detected_at`` are required;
+every other canonical column is optional. An optional ``kind`` column marks rows that are
+not real incidents: ``test``, ``drill``, ``game_day``, ``tutorial`` rows are excluded from
+the measures (and counted in the ledger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from maturity.ingest.record import CANONICAL_COLUMNS
+
+NAME = "generic"
+
+#: The canonical columns, as a generic export names them.
+COLUMNS = CANONICAL_COLUMNS
+REQUIRED = ("incident_id", "detected_at")
+NOT_INCIDENTS = frozenset({"test", "drill", "game_day", "gameday", "tutorial", "exercise"})
+
+
+def matches(columns: Sequence[str]) -> bool:
+    names = {c.strip().lower() for c in columns}
+    return all(name in names for name in REQUIRED)
+
+
+def to_canonical(raw: pd.DataFrame, context: object = None) -> pd.DataFrame:
+    by_lower: dict[str, str] = {}
+    for column in raw.columns:
+        by_lower.setdefault(column.strip().lower(), column)
+    out = pd.DataFrame(index=raw.index)
+    for name in COLUMNS:
+        out[name] = raw[by_lower[name]] if name in by_lower else pd.NA
+    out["exclude_reason"] = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if "kind" in by_lower:
+        kind = raw[by_lower["kind"]].astype("string").str.strip().str.lower()
+        not_incident = kind.isin(NOT_INCIDENTS)
+        out.loc[not_incident, "exclude_reason"] = kind[not_incident].map(
+            lambda k: f"{k.replace('_', ' ')} incident"
+        )
+    return out

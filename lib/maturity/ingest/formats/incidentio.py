@@ -1,0 +1,71 @@
+"""incident.io exports.
+
+``reference`` (INC-123), ``name``, ``severity`` (Minor/Major/Critical by default),
+``incident_status``, ``mode`` (standard / retrospective / test / tutorial),
+``postmortem_document_url`` and the named timestamps ``Reported at, Accepted at, Impact
+started at, Fixed at, Resolved at, Reviewed at, Closed at`` (RFC 3339 UTC with variable
+fractional digits). Team and service come from custom-field columns whose names mention
+them. Test, tutorial and retrospective incidents, and declined, merged or cancelled ones,
+are excluded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from maturity.ingest.formats.common import (
+    SourceContext,
+    canonical_frame,
+    column,
+    custom_flags,
+    exclude,
+    has_any,
+    normalise_name,
+    text,
+)
+
+NAME = "incidentio"
+
+
+def matches(columns: Sequence[str]) -> bool:
+    return has_any(columns, "reference", "Reference") and has_any(
+        columns, "Reported at", "reported_at", "incident_status", "Accepted at"
+    )
+
+
+def _custom(raw: pd.DataFrame, word: str) -> pd.Series:
+    found = [c for c in raw.columns if word in normalise_name(c)]
+    return column(raw, *found) if found else column(raw, f"__none_{word}")
+
+
+def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
+    out = canonical_frame(raw.index)
+    out["incident_id"] = column(raw, "reference", "Reference")
+    out["title"] = column(raw, "name", "Name")
+    out["team"] = _custom(raw, "team")
+    out["service"] = _custom(raw, "service")
+    out["severity"] = column(raw, "severity", "Severity", "severity.name")
+    started = column(raw, "Impact started at", "impact_started_at")
+    out["started_at"] = started
+    reported = column(raw, "Reported at", "reported_at")
+    out["detected_at"] = reported.where(reported.notna(), column(raw, "created_at", "Created at"))
+    out["acknowledged_at"] = column(raw, "Accepted at", "accepted_at")
+    out["mitigated_at"] = column(raw, "Fixed at", "fixed_at")
+    resolved = column(raw, "Resolved at", "resolved_at")
+    out["resolved_at"] = resolved.where(resolved.notna(), column(raw, "Closed at", "closed_at"))
+    review = text(column(raw, "postmortem_document_url", "Postmortem document URL"))
+    reviewed = text(column(raw, "Reviewed at", "reviewed_at"))
+    has_review = (review.notna() & (review != "")) | (reviewed.notna() & (reviewed != ""))
+    is_resolved = text(out["resolved_at"]).notna() & (text(out["resolved_at"]) != "")
+    out["review_done"] = has_review.map({True: "yes", False: "no"}).where(has_review | is_resolved)
+
+    mode = text(column(raw, "mode", "Mode")).str.lower()
+    status = text(column(raw, "incident_status", "Status", "status")).str.lower()
+    for kind in ("test", "tutorial", "retrospective"):
+        exclude(out, mode == kind, f"{kind} incident")
+    for kind in ("declined", "merged", "canceled", "cancelled"):
+        exclude(out, status == kind, f"{kind} incident")
+    custom_flags(raw, out)
+    return out

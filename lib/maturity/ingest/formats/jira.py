@@ -1,0 +1,89 @@
+"""Jira Cloud / Jira Service Management CSV exports, English or localised.
+
+A real export has 150+ columns, repeats some (``Labels``, ``Component/s``, ``Watchers``),
+starts with a UTF-8 BOM and may use ``;`` (localised exports). Dates are in the exporting
+user's format and zone (``25/Feb/26 10:17 PM``). Mapped: ``Issue key``, ``Summary``,
+``Custom field (Team)``, ``Custom field (Affected services)`` or ``Component/s``,
+``Custom field (Severity)`` or ``Priority``, ``Created``, ``Resolved``, ``Custom field
+(Time to first response)``. Issues resolved as duplicates or won't-do, and issues labelled
+test or drill, are excluded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from maturity.ingest.cells import parse_durations
+from maturity.ingest.formats.common import (
+    OFFSET_SUFFIX,
+    SourceContext,
+    canonical_frame,
+    column,
+    contains_word,
+    custom_flags,
+    exclude,
+    has_any,
+    repeated,
+    text,
+)
+
+NAME = "jira"
+
+#: Column names by meaning, English first, then localised exports seen in the field.
+HEADERS = {
+    "key": ("Issue key", "Clave de incidencia", "Clave", "Vorgangsschlüssel", "Clé", "Sleutel"),
+    "summary": ("Summary", "Resumen", "Zusammenfassung", "Résumé", "Samenvatting"),
+    "created": ("Created", "Creada", "Erstellt", "Création", "Aangemaakt"),
+    "resolved": ("Resolved", "Resuelta", "Erledigt", "Résolue", "Opgelost"),
+    "priority": ("Priority", "Prioridad", "Priorität", "Priorité", "Prioriteit"),
+    "status": ("Status", "Estado", "Statut"),
+    "resolution": ("Resolution", "Resolución", "Lösung", "Résolution", "Oplossing"),
+    "issue_type": ("Issue Type", "Tipo de incidencia", "Vorgangstyp", "Type de ticket"),
+}
+#: Site-customised priorities: Highest..Lowest, "Prioriteit 1" (the number is caught as is).
+PRIORITIES = {"highest": "1", "high": "2", "medium": "3", "low": "4", "lowest": "5"}
+
+
+def matches(columns: Sequence[str]) -> bool:
+    return has_any(columns, *HEADERS["key"]) and has_any(columns, *HEADERS["created"])
+
+
+def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
+    out = canonical_frame(raw.index)
+    out["incident_id"] = column(raw, *HEADERS["key"])
+    out["title"] = column(raw, *HEADERS["summary"])
+    out["team"] = column(raw, "Custom field (Team)", "Team", "Custom field (Responders)")
+    affected = text(column(raw, "Custom field (Affected services)", "Affected services"))
+    out["service"] = affected.fillna(repeated(raw, "Component/s"))
+    severity = text(column(raw, "Custom field (Severity)", "Severity"))
+    priority = text(column(raw, *HEADERS["priority"]))
+    priority = priority.str.lower().map(PRIORITIES).fillna(priority)
+    out["severity"] = severity.where(severity.notna() & (severity != ""), priority)
+    out["detected_at"] = column(raw, *HEADERS["created"])
+    out["resolved_at"] = column(raw, *HEADERS["resolved"])
+    first_response, _ = parse_durations(
+        column(raw, "Custom field (Time to first response)"), "minutes"
+    )
+    out[f"acknowledged_at{OFFSET_SUFFIX}"] = first_response
+
+    labels = repeated(raw, "Labels")
+    resolution = text(column(raw, *HEADERS["resolution"])).str.lower()
+    issue_type = text(column(raw, *HEADERS["issue_type"])).str.lower()
+    exclude(
+        out,
+        contains_word(labels, ["test", "drill", "gameday", "game-day"]),
+        "test or drill incident",
+    )
+    exclude(out, issue_type.isin(["test"]), "test incident")
+    exclude(
+        out, resolution.str.contains("duplicate", na=False), "duplicate (resolved as such in Jira)"
+    )
+    exclude(
+        out,
+        resolution.str.contains(r"won.?t do|cancel", na=False, regex=True),
+        "cancelled incident",
+    )
+    custom_flags(raw, out)
+    return out

@@ -1,0 +1,58 @@
+"""Opsgenie (Atlassian) incident exports.
+
+Fields: ``tinyId, message, status, tags, createdAt, updatedAt, priority (P1..P5),
+ownerTeam, impactedServices``, and the report's ``ackTime`` and ``closeTime``: milliseconds
+after creation. Timestamps are ISO 8601 UTC with milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from maturity.ingest.cells import parse_durations
+from maturity.ingest.formats.common import (
+    OFFSET_SUFFIX,
+    SourceContext,
+    canonical_frame,
+    column,
+    contains_word,
+    custom_flags,
+    exclude,
+    has_any,
+    text,
+)
+
+NAME = "opsgenie"
+
+
+def matches(columns: Sequence[str]) -> bool:
+    return has_any(columns, "tinyId", "Tiny Id") and has_any(columns, "createdAt", "Created At")
+
+
+def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
+    out = canonical_frame(raw.index)
+    out["incident_id"] = column(raw, "tinyId", "Tiny Id")
+    out["title"] = column(raw, "message", "Message")
+    out["team"] = column(raw, "ownerTeam", "Owner Team", "team")
+    services = text(column(raw, "impactedServices", "Impacted Services", "service"))
+    tags = text(column(raw, "tags", "Tags"))
+    out["service"] = services.fillna(tags)
+    out["severity"] = column(raw, "priority", "Priority")
+    out["detected_at"] = column(raw, "createdAt", "Created At")
+    ack, _ = parse_durations(column(raw, "report.ackTime", "ackTime", "Ack Time"), "milliseconds")
+    close, _ = parse_durations(
+        column(raw, "report.closeTime", "closeTime", "Close Time"), "milliseconds"
+    )
+    out[f"acknowledged_at{OFFSET_SUFFIX}"] = ack
+    status = text(column(raw, "status", "Status")).str.lower()
+    closed = status.isin(["resolved", "closed"]) | status.isna()
+    out[f"resolved_at{OFFSET_SUFFIX}"] = close.where(closed)
+    out["resolved_at"] = column(raw, "resolvedAt", "Resolved At")
+    exclude(
+        out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), "test or drill incident"
+    )
+    exclude(out, status == "cancelled", "cancelled incident")
+    custom_flags(raw, out)
+    return out

@@ -1,0 +1,106 @@
+"""PagerDuty: the legacy Reports "Download CSV" and the Analytics raw incidents export.
+
+Legacy columns: ``id, incident_number, description, service_name, escalation_policy_name,
+created_on, resolved_on, seconds_to_first_ack, seconds_to_resolve, auto_resolved, urgency``.
+Analytics adds ``title, team_name, created_at, resolved_at, status, priority_name, major,
+time_zone`` (naive timestamps, zone in ``time_zone``). Timestamps win over the vendor's
+durations, which are only used where a timestamp is missing; disagreements are noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from maturity.ingest.cells import parse_durations, parse_timestamps
+from maturity.ingest.formats.common import (
+    OFFSET_SUFFIX,
+    SourceContext,
+    canonical_frame,
+    column,
+    custom_flags,
+    exclude,
+    has_all,
+    has_any,
+    text,
+)
+
+NAME = "pagerduty"
+#: PagerDuty's legacy CSV export stops at this many rows without saying so.
+EXPORT_CAP = 20_000
+_URGENCY = {"high": "2", "low": "4"}
+
+
+def matches(columns: Sequence[str]) -> bool:
+    return (
+        has_all(columns, "incident_number")
+        and has_any(columns, "created_on", "created_at")
+        and (has_any(columns, "service_name", "escalation_policy_name", "seconds_to_resolve"))
+    )
+
+
+def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
+    out = canonical_frame(raw.index)
+    out["incident_id"] = column(raw, "incident_number", "id")
+    out["title"] = column(raw, "title", "description")
+    out["service"] = column(raw, "service_name")
+    team = text(column(raw, "team_name"))
+    out["team"] = team.fillna(text(column(raw, "escalation_policy_name")))
+    priority = text(column(raw, "priority_name"))
+    urgency = text(column(raw, "urgency")).str.lower().map(_URGENCY)
+    out["severity"] = priority.where(priority.notna() & (priority != ""), urgency)
+
+    created = column(raw, "created_on", "created_at")
+    resolved = column(raw, "resolved_on", "resolved_at")
+    zones = text(column(raw, "time_zone"))
+    if zones.notna().any():
+        # Analytics exports give naive times and the account's zone in a column of its own.
+        created, resolved = (_in_row_zones(c, zones, context.timezone) for c in (created, resolved))
+    out["detected_at"] = created
+    out["resolved_at"] = resolved
+
+    ack, _ = parse_durations(column(raw, "seconds_to_first_ack"), "seconds")
+    out[f"acknowledged_at{OFFSET_SUFFIX}"] = ack
+    to_resolve, _ = parse_durations(column(raw, "seconds_to_resolve"), "seconds")
+    status = text(column(raw, "status")).str.lower()
+    # A resolved incident without a resolution time: take the vendor's duration.
+    out[f"resolved_at{OFFSET_SUFFIX}"] = to_resolve.where(status.isna() | (status == "resolved"))
+    _note_disagreement(created, resolved, to_resolve, context)
+    out["automated_recovery"] = column(raw, "auto_resolved")
+
+    reason = text(column(raw, "resolve_reason", "resolve_reason.type")).str.lower()
+    exclude(out, reason.str.contains("merge", na=False), "merged into another incident")
+    if len(raw) == EXPORT_CAP:
+        context.note(
+            f"exactly {EXPORT_CAP:,} rows: PagerDuty's CSV export stops there without warning, "
+            "so this file is probably truncated; export a shorter period"
+        )
+    custom_flags(raw, out)
+    return out
+
+
+def _in_row_zones(values: pd.Series, zones: pd.Series, default: str) -> pd.Series:
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    for zone in zones.fillna(default).unique():
+        rows = zones.fillna(default) == zone
+        try:
+            parsed, _ = parse_timestamps(values[rows], str(zone))
+        except Exception:  # an unknown zone name: fall back to the default zone
+            parsed, _ = parse_timestamps(values[rows], default)
+        out[rows] = parsed
+    return out.astype(object).where(out.notna(), values)
+
+
+def _note_disagreement(
+    created: pd.Series, resolved: pd.Series, seconds: pd.Series, context: SourceContext
+) -> None:
+    start, _ = parse_timestamps(created, context.timezone)
+    end, _ = parse_timestamps(resolved, context.timezone)
+    from_times = (end - start).dt.total_seconds() / 60
+    differ = (from_times - seconds).abs() > 1.0
+    if differ.any():
+        context.note(
+            f"{int(differ.sum())} rows: seconds_to_resolve disagrees with the timestamps by over "
+            "a minute; the timestamps are used"
+        )

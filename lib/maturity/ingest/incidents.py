@@ -1,0 +1,375 @@
+"""The canonical incident record and the row ledger.
+
+Every export is read (``maturity.ingest.spreadsheets``), mapped by its source format
+(``maturity.ingest.formats``) and normalised here into the canonical record of DESIGN.md: one row
+per incident, timestamps in UTC, severity 1 (worst) to 5, flags true/false/unknown.
+
+Nothing is lost silently. Every row read ends in the ledger as ``used``, ``excluded`` (a
+test or drill, a duplicate of another row) or ``rejected`` (unusable: no detection time,
+an unparseable date, resolved before detected, no team), with a reason naming file and row:
+``used + excluded + rejected = read``, always.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from maturity.errors import ConfigError, InputFileError
+from maturity.ingest import cache
+from maturity.ingest.cells import (
+    day_first_order,
+    missing_mask,
+    parse_flags,
+    parse_severity,
+    parse_timestamps,
+)
+from maturity.ingest.formats import detect_format, get_format
+from maturity.ingest.formats.common import OFFSET_SUFFIX, SourceContext
+from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
+from maturity.ingest.spreadsheets import ROW, read_table
+from maturity.organisation import (
+    Organisation,
+    SourceSettings,
+    is_organisation_folder,
+    load_organisation,
+)
+from maturity.periods import quarter_of
+
+#: Columns the loaded incidents carry beyond the canonical record.
+PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
+
+_SUMMARY = re.compile(r"(?i)^(grand total|totals?|summary|sum|count|average)\b")
+LEDGER_COLUMNS = ("file", "row", "incident_id", "action", "reason")
+USED, EXCLUDED, REJECTED = "used", "excluded", "rejected"
+
+
+def reason_kinds(reasons: pd.Series) -> pd.Series:
+    """Each ledger reason without its particulars ("no team for service 'x'" becomes
+    "no team"), for counting rows by kind of problem."""
+    return reasons.str.replace(r" (of|for) .*", "", regex=True)
+
+
+@dataclass(frozen=True)
+class IncidentSet:
+    """Loaded incidents and the ledger that accounts for every row read.
+
+    ``incidents``: the used rows in canonical form, plus ``quarter`` (of ``detected_at`` in
+    the organisation's time zone), ``source_file``, ``source_row`` and ``source_format``,
+    sorted by ``detected_at`` then ``incident_id``.
+    ``ledger``: one row per row read: ``file``, ``row``, ``incident_id``, ``action``
+    (used / excluded / rejected) and ``reason`` (empty for used rows).
+    """
+
+    incidents: pd.DataFrame
+    ledger: pd.DataFrame
+    timezone: str
+    notes: tuple[dict[str, str], ...] = ()
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.ledger)
+
+    def count(self, action: str) -> int:
+        return int((self.ledger["action"] == action).sum())
+
+    def quality(self) -> dict[str, Any]:
+        """The ``quality`` object of DESIGN.md: counts and every row not used, with why."""
+        issues = self.ledger[self.ledger["action"] != USED]
+        return {
+            "rows_read": self.rows_read,
+            "rows_used": self.count(USED),
+            "rows_excluded": self.count(EXCLUDED),
+            "rows_rejected": self.count(REJECTED),
+            "issues": [
+                {
+                    "file": r.file,
+                    "row": int(r.row),
+                    "incident_id": None if pd.isna(r.incident_id) else str(r.incident_id),
+                    "action": r.action,
+                    "reason": r.reason,
+                }
+                for r in issues.itertuples(index=False)
+            ],
+            "notes": list(self.notes),
+        }
+
+    def for_team(self, team: str) -> IncidentSet:
+        """The incidents and ledger rows of one team (rows with no team are left out)."""
+        ledger = self.ledger[self.ledger["team"] == team] if "team" in self.ledger else self.ledger
+        return IncidentSet(
+            self.incidents[self.incidents["team"] == team], ledger, self.timezone, self.notes
+        )
+
+
+def load_incidents(
+    paths: Organisation | str | Path | Sequence[str | Path],
+) -> IncidentSet:
+    """Load incidents from an assessment folder, an ``Organisation``, or export files.
+
+    Files given alone (outside an assessment folder) are read in UTC without team
+    attribution: the ``team`` column keeps what the file says.
+    """
+    if isinstance(paths, Organisation):
+        return _load(paths.incident_files(), paths)
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    folders = [p for p in files if is_organisation_folder(p)]
+    if folders:
+        if len(files) > 1:
+            raise InputFileError("give one assessment folder, or export files, not both")
+        assessment = load_organisation(folders[0])
+        if not assessment.incident_files():
+            raise InputFileError(f"{folders[0]}: no .csv or .xlsx exports under incidents/")
+        return _load(assessment.incident_files(), assessment)
+    for p in files:
+        if p.is_dir():
+            raise InputFileError(f"{p}: a folder without assessment.yaml; give export files")
+    return _load(files, None)
+
+
+def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet:
+    timezone = assessment.timezone if assessment else "UTC"
+    frames, notes = [], []
+    for path in files:
+        label = assessment.relative(path) if assessment else str(path)
+        settings = assessment.source_settings(path) if assessment else SourceSettings(str(path))
+        rows, file_notes = _read_file(path, label, settings, timezone)
+        frames.append(rows)
+        notes.extend(file_notes)
+    rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
+
+    if assessment is not None:
+        _attribute_teams(rows, assessment)
+    _drop_duplicates(rows)
+
+    rows["action"] = USED
+    rows.loc[rows["reject"].notna(), "action"] = REJECTED
+    rows.loc[rows["exclude"].notna(), "action"] = EXCLUDED
+    rows["reason"] = rows["exclude"].fillna(rows["reject"]).fillna("")
+
+    ledger = pd.DataFrame(
+        {
+            "file": rows["source_file"],
+            "row": rows["source_row"].astype(int),
+            "incident_id": rows["incident_id"],
+            "action": rows["action"],
+            "reason": rows["reason"],
+            "team": rows["team"],
+        }
+    )
+    used = rows[rows["action"] == USED].copy()
+    used["quarter"] = quarter_of(used["detected_at"], timezone)
+    incidents = (
+        used[[*CANONICAL_COLUMNS, *PROVENANCE_COLUMNS]]
+        .sort_values(["detected_at", "incident_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+    return IncidentSet(
+        incidents=incidents,
+        ledger=ledger.reset_index(drop=True),
+        timezone=timezone,
+        notes=tuple(notes),
+    )
+
+
+def _empty_rows() -> pd.DataFrame:
+    columns = [
+        *CANONICAL_COLUMNS,
+        "source_file",
+        "source_row",
+        "source_format",
+        "exclude",
+        "reject",
+    ]
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _read_file(
+    path: Path, label: str, settings: SourceSettings, org_timezone: str
+) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """One export's normalised rows and notes, from the cache when the file is unchanged."""
+    if not path.is_file():
+        read_table(path, label)  # raises the one-line error for a missing or odd path
+    key = cache.file_key(
+        path,
+        {"label": label, "org_timezone": org_timezone, "format": settings.format,
+         "timezone": settings.timezone, "columns": settings.columns,
+         "day_first": settings.day_first},
+    )  # fmt: skip
+    cached = cache.load(key)
+    if cached is not None:
+        return cached
+    notes: list[dict[str, str]] = []
+    rows = _normalise_file(path, label, settings, org_timezone, notes)
+    cache.store(key, rows, notes)
+    return rows, notes
+
+
+def _normalise_file(
+    path: Path, label: str, settings: SourceSettings, org_timezone: str, notes: list[dict]
+) -> pd.DataFrame:
+    raw = read_table(path, label)
+    columns = [c for c in raw.columns if c != ROW]
+    source = (
+        get_format(settings.format, label) if settings.format else detect_format(columns, label)
+    )
+    timezone = settings.timezone or org_timezone
+    context = SourceContext(label=label, timezone=timezone)
+    mapped = source.to_canonical(raw, context)
+    for canonical, header in settings.columns.items():
+        if canonical not in CANONICAL_COLUMNS:
+            raise ConfigError(
+                f"{label}: columns override names {canonical!r}, not a canonical column"
+            )
+        if header not in raw.columns:
+            raise InputFileError(f"{label}: columns override {canonical}: no column {header!r}")
+        mapped[canonical] = raw[header]
+
+    rows = pd.DataFrame(index=raw.index)
+    for column in TEXT_COLUMNS:
+        text = mapped[column].astype("string").str.strip()
+        rows[column] = text.mask(missing_mask(mapped[column]))
+    reasons: list[pd.Series] = []
+
+    severity, bad = parse_severity(mapped["severity"])
+    rows["severity"] = severity
+    if bad.any():
+        shown = ", ".join(sorted({str(v) for v in mapped["severity"][bad]})[:5])
+        context.note(f"{int(bad.sum())} rows have a severity not understood ({shown}): left blank")
+    day_first = settings.day_first
+    if day_first is None:
+        day_first, guessed = day_first_order([mapped[c] for c in TIMESTAMP_COLUMNS], timezone)
+        if guessed:
+            context.note(
+                f"dates such as 5/3/2026 are ambiguous in this file; read "
+                f"{'day' if day_first else 'month'}-first (set day_first under sources in "
+                "assessment.yaml to change)"
+            )
+    date1904 = bool(raw.attrs.get("date1904", False))
+    for column in TIMESTAMP_COLUMNS:
+        parsed, bad = parse_timestamps(
+            mapped[column], timezone, day_first=day_first, date1904=date1904
+        )
+        rows[column] = parsed
+        reasons.append(_reason(bad, f"unparseable {column}", mapped[column]))
+    for column in TIMESTAMP_COLUMNS:
+        offset = f"{column}{OFFSET_SUFFIX}"
+        if offset in mapped:
+            minutes = pd.to_numeric(mapped[offset], errors="coerce")
+            derived = rows["detected_at"] + pd.to_timedelta(minutes, unit="min")
+            rows[column] = rows[column].fillna(derived)
+    for column in FLAG_COLUMNS:
+        flags, _unknown = parse_flags(mapped[column])
+        rows[column] = flags
+
+    reasons.append(_reason(rows["incident_id"].isna(), "no incident id"))
+    reasons.append(_reason(rows["detected_at"].isna() & ~_any(reasons), "no detection time"))
+    reasons.append(_reason(rows["resolved_at"] < rows["detected_at"], "resolved before detected"))
+
+    rows["source_file"] = label
+    rows["source_row"] = raw[ROW].astype(int)
+    rows["source_format"] = source.NAME
+    rows["exclude"] = mapped["exclude_reason"].astype("string")
+    # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
+    undated = raw.loc[rows["detected_at"].isna()].drop(columns=ROW)
+    first_cells = pd.Series(pd.NA, index=undated.index, dtype="string")
+    for name in undated.columns:  # the first non-empty cell of each row, column by column
+        cells = undated[name].astype("string").str.strip()
+        first_cells = first_cells.fillna(cells.mask(cells == ""))
+    summary = first_cells.str.match(_SUMMARY, na=False).reindex(rows.index, fill_value=False)
+    rows.loc[summary & rows["exclude"].isna(), "exclude"] = "total or summary row, not an incident"
+    rows["reject"] = _first_reason(reasons, raw.index)
+    notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
+    return rows
+
+
+def _reason(mask: pd.Series, text: str, values: pd.Series | None = None) -> pd.Series:
+    mask = mask.fillna(False).astype(bool)
+    reason = pd.Series(pd.NA, index=mask.index, dtype="string")
+    if values is not None:
+        shown = values[mask].astype("string").str.slice(0, 40)
+        reason[mask] = text + " '" + shown + "'"
+    else:
+        reason[mask] = text
+    return reason
+
+
+def _any(reasons: list[pd.Series]) -> pd.Series:
+    found = pd.Series(False, index=reasons[0].index)
+    for reason in reasons:
+        found |= reason.notna()
+    return found
+
+
+def _first_reason(reasons: list[pd.Series], index: pd.Index) -> pd.Series:
+    first = pd.Series(pd.NA, index=index, dtype="string")
+    for reason in reasons:
+        first = first.fillna(reason)
+    return first
+
+
+def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> None:
+    """Set ``team`` to a team key, or reject the row naming its service (DESIGN.md rules).
+
+    A team cell matching a team's key or name (case-insensitive) wins; otherwise the first
+    of the row's services (comma- or semicolon-separated) that a team lists.
+    """
+    by_name: dict[str, str] = {}
+    for team in assessment.teams.values():
+        by_name[team.key.lower()] = team.key
+        by_name[team.name.lower()] = team.key
+    by_service = {
+        service.lower(): team.key for team in assessment.teams.values() for service in team.services
+    }
+
+    def service_team(services: Any) -> Any:
+        if pd.isna(services):
+            return pd.NA
+        for service in str(services).replace(";", ",").split(","):
+            key = by_service.get(service.strip().lower())
+            if key:
+                return key
+        return pd.NA
+
+    named = rows["team"].str.lower().map(by_name)
+    mapped = rows["service"].map(service_team)
+    team = named.fillna(mapped).astype("string")
+    unmapped = team.isna() & rows["reject"].isna()
+    service = rows["service"].fillna("(none)")
+    given = rows["team"].fillna("")
+    reason = "no team for service '" + service.str.slice(0, 60) + "'"
+    reason = reason.where(given == "", reason + " (team '" + given.str.slice(0, 40) + "' unknown)")
+    rows.loc[unmapped, "reject"] = reason[unmapped]
+    rows["team"] = team
+
+
+def _drop_duplicates(rows: pd.DataFrame) -> None:
+    """Keep one row per incident id among the rows still usable.
+
+    The kept row is the most complete (most timestamps and flags filled), then the most
+    recently resolved, then the last read; the others are excluded naming the kept row.
+    """
+    candidates = rows[rows["reject"].isna() & rows["exclude"].isna()]
+    duplicated = candidates["incident_id"].duplicated(keep=False)
+    if not duplicated.any():
+        return
+    group = candidates[duplicated].copy()
+    group["_filled"] = group[[*TIMESTAMP_COLUMNS, *FLAG_COLUMNS]].notna().sum(axis=1)
+    group["_resolved"] = group["resolved_at"].fillna(pd.Timestamp.min.tz_localize("UTC"))
+    group["_order"] = range(len(group))
+    group = group.sort_values(["incident_id", "_filled", "_resolved", "_order"])
+    kept = group.groupby("incident_id", sort=False).tail(1)
+    kept_at = dict(
+        zip(
+            kept["incident_id"],
+            kept["source_file"] + " row " + kept["source_row"].astype(str),
+            strict=True,
+        )
+    )
+    dropped = group.index.difference(kept.index)
+    rows.loc[dropped, "exclude"] = "duplicate of " + rows.loc[dropped, "incident_id"].map(kept_at)

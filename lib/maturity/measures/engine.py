@@ -1,0 +1,439 @@
+"""The standard's key measures and their statistics, per team (or team and severity, or
+team and service) and quarter, plus team ``ALL`` for the whole organisation.
+
+Definitions (DESIGN.md "The key measures"); every duration is in **minutes**:
+
+==========================  ===================================================================
+``incidents``               incidents detected in the quarter (used rows of the ledger)
+``resolved``, ``open``      of those, with and without ``resolved_at``
+``mttr``                    mean of ``resolved_at - detected_at`` over resolved incidents (the
+                            standard's MTTR; long-tailed, so read it beside the median)
+``mttr_median``             median of the same
+``mttr_p90``                90th percentile of the same, linear interpolation
+``detect_median``           median ``detected_at - started_at``
+``escalate_median``         median ``acknowledged_at - detected_at``
+``respond_median``          median ``mitigated_at - acknowledged_at``
+``fix_median``              median ``resolved_at - mitigated_at``
+``runbook_usage_rate``      share of resolved incidents with ``runbook_used`` true, among the
+                            resolved incidents where it is known (0 to 1)
+``automation_coverage``     the same for ``automated_recovery``
+``pir_rate``                the same for ``review_done``
+``comms_latency_median``    median ``notified_at - detected_at``
+==========================  ===================================================================
+
+Each phase median uses the incidents that have both of its timestamps; a negative phase
+(a clock skew between tools, say) is left out of that phase, not clamped to zero. Every
+figure has its count beside it (``<measure>_n``). A measure with no data is null (NaN here,
+``null`` in JSON), never 0.
+
+Statistics (``maturity.measures.stats`` says how each is computed):
+
+``mttr_median_ci_low/high``, ``mttr_p90_ci_low/high``
+    90% bootstrap interval of the median and 90th percentile.
+``km_median``
+    Kaplan-Meier median time to recover, counting open incidents as still running
+    (censored at the end of the quarter, or at ``as_of`` if earlier); null when over half
+    are still open.
+``insufficient_data``
+    fewer than 10 resolved incidents: figures are indications, not trends.
+``change_qoq_*``, ``change_yoy_*``
+    the quarter against the one before and the same quarter a year before: ``verdict``,
+    ``ratio`` (median now / then), ``min_detectable`` and ``p_value``.
+``dora_band``
+    elite / high / medium / low from ``mttr_median`` (bands and their report year in
+    ``MeasureSettings.dora``).
+``slo_attainment``
+    share of incidents whose severity has a target (``slo_minutes``) that recovered within
+    it; an open incident already past its target counts as missed, one not yet past it is
+    left out. Per severity: ``slo_sev<N>_attainment`` and ``_n``.
+``incidents_per_week``
+    incidents / (days in the quarter / 7).
+``impact_minutes``
+    total minutes of impact over resolved incidents: from ``started_at`` (else
+    ``detected_at``) to ``mitigated_at`` (else ``resolved_at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from maturity.measures import stats
+from maturity.measures.definitions import (
+    ALL_TEAMS,
+    BREAKDOWNS,
+    CHANGES,
+    MEASURES,
+    PHASES,
+    RATES,
+)
+from maturity.periods import parse_quarter, quarter_range
+
+NO_VALUE = "(none)"
+_TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
+               "notified_at")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """What the statistics depend on beyond the incidents themselves.
+
+    ``timezone``: the organisation's, for quarter ends. ``slo_minutes``: recovery targets by
+    severity. ``dora``: the time-to-restore bands. ``as_of``: when the data were exported;
+    open incidents are censored there at the latest (default: the latest timestamp in the
+    data).
+    """
+
+    timezone: str = "UTC"
+    slo_minutes: Mapping[int, float] = field(default_factory=dict)
+    dora: stats.DoraBands = field(default_factory=stats.DoraBands)
+    as_of: pd.Timestamp | None = None
+
+    @classmethod
+    def from_organisation(cls, assessment: Any) -> MeasureSettings:
+        dora = stats.DoraBands(**assessment.dora_bands) if assessment.dora_bands else None
+        return cls(
+            timezone=assessment.timezone,
+            slo_minutes=dict(assessment.slo_minutes),
+            dora=dora or stats.DoraBands(),
+        )
+
+
+def minutes_between(end: pd.Series, start: pd.Series) -> pd.Series:
+    """``end - start`` in minutes (float; NaN where either is missing)."""
+    return (end - start).dt.total_seconds() / 60.0
+
+
+def recovery_minutes(incidents: pd.DataFrame) -> pd.Series:
+    """Time to recover of each incident: ``resolved_at - detected_at`` in minutes (NaN if open)."""
+    return minutes_between(incidents["resolved_at"], incidents["detected_at"])
+
+
+def _epoch_minutes(column: pd.Series) -> np.ndarray:
+    """UTC timestamps as float minutes since 1970 (NaN for missing): fast arithmetic."""
+    values = column.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    ints = values.view(np.int64).astype(float)
+    ints[np.isnat(values)] = np.nan
+    return ints / 60e9
+
+
+def _quarter_bounds(quarters: list[str], timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each quarter on the organisation's clock, in epoch minutes."""
+    starts, ends = [], []
+    for quarter in quarters:
+        period = parse_quarter(quarter)
+        start = pd.Timestamp(period.start_time).tz_localize(timezone)
+        end = pd.Timestamp((period + 1).start_time).tz_localize(timezone)
+        starts.append(start.value / 60e9)
+        ends.append(end.value / 60e9)
+    return np.array(starts), np.array(ends)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Per-incident arrays (minutes), computed once and shared by every grouping."""
+
+    recovery: np.ndarray
+    recovery_filled: np.ndarray  # 0 where open, for sums
+    log_recovery: np.ndarray  # log of recovery (floored at 1 s), 0 where open
+    is_resolved: np.ndarray
+    resolved_weight: np.ndarray  # is_resolved as 1.0 / 0.0, ready for sums
+    flags_known: dict[str, np.ndarray]  # 1.0 where the flag is known
+    flags_filled: dict[str, np.ndarray]  # the flag, 0.0 where unknown
+    phases: pd.DataFrame  # one column per phase, NaN where missing or negative
+    flags: dict[str, np.ndarray]  # 1.0 / 0.0 / NaN (unknown or unresolved)
+    km_times: np.ndarray  # recovery, or minutes open so far (censored)
+    km_order: np.ndarray  # argsort of km_times, recoveries first among ties
+    slo_met: np.ndarray  # within its severity's target; False where unknown
+    slo_known: np.ndarray  # resolved, or open and already past its target
+    slo_severity: np.ndarray  # 0 where the severity has no target
+    impact_filled: np.ndarray  # 0 where open
+
+
+def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str],
+          settings: MeasureSettings) -> _Rows:  # fmt: skip
+    minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
+    detected, resolved_at = minutes["detected_at"], minutes["resolved_at"]
+    recovery = resolved_at - detected
+    is_resolved = ~np.isnan(recovery)
+    # Open incidents are still running: censored at the quarter's end, or at as_of if earlier.
+    if settings.as_of is not None:
+        as_of = pd.Timestamp(settings.as_of).value / 60e9
+    else:
+        latest = [np.nanmax(v) for v in minutes.values() if not np.isnan(v).all()]
+        as_of = max(latest, default=np.nan)
+    _, quarter_end = _quarter_bounds(quarters, settings.timezone)
+    ends = np.where(quarter_code >= 0, quarter_end[np.maximum(quarter_code, 0)], np.nan)
+    open_for = np.where(is_resolved, np.nan, np.maximum(np.minimum(ends, as_of) - detected, 0.0))
+    km_times = np.where(is_resolved, recovery, open_for)
+    with ThreadPoolExecutor(max_workers=1) as sorter:
+        # The one big sort runs beside the rest of the preparation (numpy sorts release the GIL).
+        km_order = sorter.submit(stats.event_first_order, km_times, is_resolved)
+        phases = {}
+        for phase in PHASES:
+            duration = minutes[phase.end] - minutes[phase.start]
+            duration[duration < 0] = np.nan
+            phases[phase.name] = duration
+        flags = {}
+        for rate in RATES:
+            known = incidents[rate.flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            known[~is_resolved] = np.nan
+            flags[rate.measure] = known
+        impact_start = np.where(np.isnan(minutes["started_at"]), detected, minutes["started_at"])
+        impact_end = np.where(
+            np.isnan(minutes["mitigated_at"]), resolved_at, minutes["mitigated_at"]
+        )
+        filled = np.nan_to_num(recovery)
+        prepared = {
+            "recovery": recovery,
+            "recovery_filled": filled,
+            "log_recovery": np.where(
+                is_resolved, np.log(np.maximum(filled, stats.LOG_FLOOR_MINUTES)), 0.0
+            ),
+            "is_resolved": is_resolved,
+            "resolved_weight": is_resolved.astype(float),
+            "flags_known": {k: (~np.isnan(v)).astype(float) for k, v in flags.items()},
+            "flags_filled": {k: np.nan_to_num(v) for k, v in flags.items()},
+            "phases": pd.DataFrame(phases),
+            "flags": flags,
+            "km_times": km_times,
+            **_slo_rows(incidents, recovery, open_for, settings.slo_minutes),
+            "impact_filled": np.where(is_resolved, np.maximum(impact_end - impact_start, 0.0), 0.0),
+        }
+        return _Rows(km_order=km_order.result(), **prepared)
+
+
+def _tally(codes: np.ndarray, groups: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-group sum of ``weights`` (a count without them); code -1 (no group) is dropped.
+
+    Shifting the codes by one and dropping bin 0 spares a masked copy of every array.
+    """
+    return np.bincount(codes + 1, weights, minlength=groups + 1)[1:]
+
+
+class _Tallies:
+    """``_tally`` for one grouping, with the shifted codes computed once."""
+
+    def __init__(self, codes: np.ndarray, groups: int) -> None:
+        self.shifted, self.groups = codes + 1, groups
+
+    def __call__(self, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(self.shifted, weights, minlength=self.groups + 1)[1:]
+
+
+def _grouped(
+    rows: _Rows, codes: np.ndarray, groups: int, group_quarter: np.ndarray,
+    weeks: np.ndarray, settings: MeasureSettings,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
+    out: dict[str, np.ndarray] = {}
+    tally = _Tallies(codes, groups)
+    count = tally()
+    resolved = tally(rows.resolved_weight).astype(np.int64)
+    out["incidents"], out["resolved"], out["open"] = count, resolved, count - resolved
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mttr"] = tally(rows.recovery_filled) / resolved
+
+    # One sort serves both: open incidents' times, then recoveries alone, within each group.
+    order, km_counts, km_starts = stats.group_order(rows.km_times, codes, groups, rows.km_order)
+    out["km_median"] = stats.kaplan_meier_median_sorted(
+        rows.km_times[order], rows.is_resolved[order], km_counts, km_starts
+    )
+    recovered_order = order[rows.is_resolved[order]]
+    counts = np.bincount(codes[recovered_order], minlength=groups)
+    recovered = stats.Sorted(
+        rows.recovery[recovered_order], np.concatenate(([0], np.cumsum(counts)[:-1])), counts
+    )
+    out["mttr_median"] = stats.quantile(recovered, 0.5)
+    out["mttr_p90"] = stats.quantile(recovered, 0.9)
+    for name, p in (("mttr_median", 0.5), ("mttr_p90", 0.9)):
+        interval = stats.bootstrap_quantile_ci(recovered, p)
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = interval[:, 0], interval[:, 1]
+    out["mttr_n"] = recovered.counts
+
+    phases = rows.phases.groupby(codes)
+    medians = phases.median().reindex(range(groups))
+    phase_counts = phases.count().reindex(range(groups), fill_value=0)
+    for phase in PHASES:
+        out[phase.measure] = medians[phase.name].to_numpy()
+        out[f"{phase.measure}_n"] = phase_counts[phase.name].to_numpy()
+
+    for rate in rows.flags:
+        n = tally(rows.flags_known[rate]).astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[rate] = tally(rows.flags_filled[rate]) / n
+        out[f"{rate}_n"] = n
+
+    moments = _log_moments(rows, codes, tally)
+    for lag in CHANGES:
+        name = lag.name
+        earlier = np.where(group_quarter >= lag.quarters, np.arange(groups) - lag.quarters, -1)
+
+        def shifted(values: np.ndarray, fill: float, earlier=earlier) -> np.ndarray:
+            return np.where(earlier >= 0, values[np.maximum(earlier, 0)], fill)
+
+        then = stats.LogMoments(
+            shifted(moments.n, 0.0), shifted(moments.mean, np.nan), shifted(moments.var, np.nan)
+        )
+        change = stats.compare_periods(
+            moments, then, out["mttr_median"], shifted(out["mttr_median"], np.nan)
+        )
+        out[f"change_{name}_verdict"] = change.verdict
+        out[f"change_{name}_ratio"] = change.ratio
+        out[f"change_{name}_min_detectable"] = change.min_detectable
+        out[f"change_{name}_p_value"] = change.p_value
+
+    out["insufficient_data"] = resolved < stats.MIN_RESOLVED
+    out["dora_band"] = settings.dora.band(out["mttr_median"])
+    _slo(out, rows, codes, groups, settings.slo_minutes)
+    out["incidents_per_week"] = count / weeks[group_quarter]
+    out["impact_minutes"] = np.where(resolved > 0, tally(rows.impact_filled), np.nan)
+    out["impact_minutes_n"] = resolved
+    return out
+
+
+def _log_moments(rows: _Rows, codes: np.ndarray, tally: _Tallies) -> stats.LogMoments:
+    """``stats.log_moments`` of recovery times from the precomputed logs (no masked copies)."""
+    n = tally(rows.resolved_weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = tally(rows.log_recovery) / n
+        deviation = (rows.log_recovery - np.append(mean, 0.0)[codes]) * rows.resolved_weight
+        var = tally(deviation**2) / (n - 1)
+    return stats.LogMoments(n, mean, var)
+
+
+def measures_by_team_quarter(
+    incidents: pd.DataFrame,
+    *,
+    teams: list[str] | None = None,
+    quarters: list[str] | None = None,
+    by: str | None = None,
+    settings: MeasureSettings | None = None,
+) -> pd.DataFrame:
+    """Every key measure and statistic per team (and ``by`` value) and quarter, plus ``ALL``.
+
+    ``incidents`` is ``IncidentSet.incidents`` (needs ``team`` and ``quarter``). Without
+    ``by``, rows cover every team in ``teams`` (default: those with incidents) and every
+    quarter in ``quarters`` (default: the first to the last with incidents), so a quarter
+    without incidents shows ``incidents`` 0 and null measures rather than vanishing. With
+    ``by="severity"`` or ``"service"``, rows cover the (team, value) pairs that occur.
+    Sorted by team (``ALL`` first), ``by`` value, then quarter.
+    """
+    settings = settings or MeasureSettings()
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(f"by must be one of {BREAKDOWNS}, not {by!r}")
+    if teams is None:
+        teams = sorted(incidents["team"].dropna().unique())
+    if quarters is None:
+        present = sorted(incidents["quarter"].dropna().unique())
+        quarters = quarter_range(present[0], present[-1]) if present else []
+    n_quarters = len(quarters)
+    # -1 for a team or quarter outside the table (a row with no team still counts for ALL)
+    team_code = _positions(incidents["team"], teams)
+    quarter_code = _positions(incidents["quarter"], quarters)
+    if by is None:
+        by_code = np.zeros(len(incidents), np.int64)
+        by_labels: list[Any] = [None]
+    else:
+        values = incidents[by].astype("string").fillna(NO_VALUE).to_numpy(dtype=object)
+        by_code, uniques = pd.factorize(values, sort=True)
+        by_labels = list(uniques)
+        if by == "severity":
+            by_labels = [int(v) if v != NO_VALUE else NO_VALUE for v in by_labels]
+
+    rows = _rows(incidents, quarter_code, quarters, settings)
+    starts, ends = _quarter_bounds(quarters, settings.timezone)
+    weeks = (ends - starts) / (7 * 24 * 60)
+
+    def level(labels: list[str], level_team: np.ndarray) -> pd.DataFrame:
+        in_level = (level_team >= 0) & (quarter_code >= 0)
+        if by is None:  # every team gets rows, with or without incidents
+            units = np.arange(len(labels))
+            unit_of_row = np.where(in_level, level_team, -1)
+        else:  # only the (team, value) pairs that occur
+            pair = level_team * len(by_labels) + by_code
+            unit_of_row = np.full(len(incidents), -1, np.int64)
+            found, units = pd.factorize(pair[in_level], sort=True)
+            unit_of_row[in_level] = found
+        codes = np.where(in_level, unit_of_row * n_quarters + quarter_code, -1)
+        group_quarter = np.tile(np.arange(n_quarters), len(units))
+        out = _grouped(rows, codes, len(units) * n_quarters, group_quarter, weeks, settings)
+        units = np.asarray(units)
+        frame = pd.DataFrame(
+            {"team": np.repeat(np.array(labels, dtype=object)[units // len(by_labels)], n_quarters)}
+        )
+        if by is not None:
+            frame[by] = np.repeat(
+                np.array(by_labels, dtype=object)[units % len(by_labels)], n_quarters
+            )
+        frame["period"] = np.tile(np.array(quarters, dtype=object), len(units))
+        return pd.concat([frame, pd.DataFrame(out)], axis=1)
+
+    # The organisation (ALL) and its teams are two groupings of the same rows, computed side
+    # by side: numpy's sorts and counts and pandas' grouped medians release the GIL, so on
+    # a machine with two cores each grouping gets one.
+    levels = (([ALL_TEAMS], np.zeros(len(incidents), np.int64)), (teams, team_code))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        frames = list(pool.map(lambda args: level(*args), levels))
+    table = pd.concat(frames, ignore_index=True)
+    if by is not None:
+        table = table[table["incidents"] > 0].reset_index(drop=True)
+    return table[_column_order(table, by)]
+
+
+def _slo_rows(
+    incidents: pd.DataFrame,
+    recovery: np.ndarray,
+    open_for: np.ndarray,
+    slo_minutes: Mapping[int, float],
+) -> dict[str, np.ndarray]:
+    """Per incident: did it meet its severity's recovery target, and is that known yet?"""
+    severity = incidents["severity"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    target = np.full(len(severity), np.nan)
+    for level, minutes in slo_minutes.items():
+        target[severity == level] = minutes
+    met = recovery <= target
+    known = met | (recovery > target) | (open_for > target)
+    with_target = np.where(np.isnan(target), 0, np.nan_to_num(severity)).astype(np.int64)
+    return {"slo_met": met, "slo_known": known, "slo_severity": with_target}
+
+
+def _slo(
+    out: dict[str, np.ndarray],
+    rows: _Rows,
+    codes: np.ndarray,
+    groups: int,
+    slo_minutes: Mapping[int, float],
+) -> None:
+    """SLO attainment overall and per severity with a target (see the module docstring)."""
+    met = rows.slo_met & rows.slo_known
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = _tally(codes, groups, rows.slo_known).astype(np.int64)
+        out["slo_attainment"] = _tally(codes, groups, met) / n
+        out["slo_attainment_n"] = n
+        # One pass for every severity: group x severity (1-5) cells.
+        cell = np.where(codes >= 0, codes * 6 + rows.slo_severity, -1)
+        n_cell = _tally(cell, groups * 6, rows.slo_known).reshape(groups, 6)
+        met_cell = _tally(cell, groups * 6, met).reshape(groups, 6)
+        for level in sorted(slo_minutes):
+            out[f"slo_sev{level}_attainment"] = met_cell[:, level] / n_cell[:, level]
+            out[f"slo_sev{level}_n"] = n_cell[:, level].astype(np.int64)
+            out[f"slo_sev{level}_target"] = np.full(groups, float(slo_minutes[level]))
+
+
+def _positions(values: pd.Series, labels: list[str]) -> np.ndarray:
+    """Each value's position in ``labels``, -1 where absent (hashing each distinct value once)."""
+    codes, uniques = pd.factorize(values)
+    lookup = np.append(pd.Index(labels, dtype=object).get_indexer(uniques.astype(object)), -1)
+    return lookup[codes].astype(np.int64)  # code -1 (missing) takes the appended -1
+
+
+def _column_order(table: pd.DataFrame, by: str | None) -> list[str]:
+    keys = ["team", *([by] if by else []), "period"]
+    first = [*keys, *MEASURES]
+    return first + [c for c in table.columns if c not in first]

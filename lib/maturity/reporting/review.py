@@ -1,0 +1,269 @@
+"""The quarterly review: every team's report, an index page and ``summary.json``.
+
+Report notebooks run through papermill's Python API in worker processes (``jobs`` at a
+time; each notebook starts its own kernel), are rendered to offline HTML and, optionally,
+PDF. One team's failure never stops the others: it is recorded in ``summary.json`` and
+the index, and the review as a whole reports failure.
+
+Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
+``teams/<team>.html|pdf`` and ``notebooks/<team>.ipynb`` (executed, for audit).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import maturity
+from maturity.assessment.maturity import assess_quarter
+from maturity.errors import InputFileError, PeriodError
+from maturity.ingest.incidents import USED, IncidentSet, load_incidents, reason_kinds
+from maturity.organisation import Organisation, load_organisation
+from maturity.periods import parse_quarter
+from maturity.reporting.execute import (
+    PORTFOLIO_NOTEBOOK,
+    TEAM_NOTEBOOK,
+    execute_notebook,
+    notebooks_dir,
+)
+from maturity.reporting.formatting import format_minutes
+from maturity.reporting.notebook_record import read_record
+from maturity.reporting.render import TEMPLATES
+
+PORTFOLIO = "portfolio"
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """Everything a worker needs to produce one report (a team's, or the portfolio)."""
+
+    key: str  # team key, or PORTFOLIO
+    name: str
+    notebook: str
+    parameters: tuple[tuple[str, str], ...]
+    stem: str  # the output path without suffix, relative to the review folder
+    title: str
+    footer: str
+    out_dir: str
+    pdf: bool
+
+
+@dataclass
+class TeamResult:
+    team: str
+    name: str
+    status: str  # "ok" or "failed"
+    html: str | None = None
+    pdf: str | None = None
+    notebook: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    headline: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReviewResult:
+    organisation: str
+    quarter: str
+    out_dir: Path
+    teams: list[TeamResult]
+    portfolio: TeamResult | None = None
+
+    @property
+    def failed(self) -> list[TeamResult]:
+        reports = [*self.teams, *([self.portfolio] if self.portfolio else [])]
+        return [t for t in reports if t.status != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def default_quarter(assessment: Organisation, incidents: IncidentSet) -> str:
+    """The latest quarter with answers; without answers, the latest with incidents."""
+    answered = assessment.quarters_with_answers()
+    if answered:
+        return answered[-1]
+    quarters = incidents.incidents["quarter"].dropna()
+    if quarters.empty:
+        raise PeriodError(f"{assessment.key}: no usable incidents and no answers to review")
+    return str(quarters.max())
+
+
+def check_quarter(quarter: str, assessment: Organisation, incidents: IncidentSet) -> None:
+    """A clear error for a quarter with neither incidents nor answers."""
+    parse_quarter(quarter)
+    quarters = incidents.incidents["quarter"].dropna()
+    if quarter in set(quarters) or quarter in assessment.quarters_with_answers():
+        return
+    span = (
+        f"incidents cover {quarters.min()} to {quarters.max()}" if len(quarters) else "no incidents"
+    )
+    raise PeriodError(f"{assessment.key}: no incidents or answers in {quarter} ({span})")
+
+
+def run_review(
+    assessment_path: str | Path,
+    *,
+    quarter: str | None = None,
+    out: str | Path = "reports",
+    jobs: int = 2,
+    pdf: bool = True,
+    progress: Any = None,
+) -> ReviewResult:
+    """Run the quarterly review of an assessment folder; see the module docstring."""
+    assessment = load_organisation(assessment_path)
+    incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
+    quarter = quarter or default_quarter(assessment, incidents)
+    check_quarter(quarter, assessment, incidents)
+    if quarter in assessment.quarters_with_answers():
+        assess_quarter(
+            assessment, quarter, incidents=incidents
+        )  # a bad answers file stops here, once
+    notebook = notebooks_dir() / TEAM_NOTEBOOK
+    if not notebook.is_file():
+        raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
+
+    out_dir = Path(out) / assessment.key / quarter
+    for sub in ("teams", "notebooks"):
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    root, version = str(assessment.root.resolve()), maturity.__version__
+    folder = str(out_dir.resolve())
+    jobs_list = [
+        ReportJob(
+            key=PORTFOLIO,
+            name="Portfolio",
+            notebook=PORTFOLIO_NOTEBOOK,
+            parameters=(("assessment", root), ("quarter", quarter)),
+            stem=PORTFOLIO,
+            title=f"{assessment.name}: recovery portfolio {quarter}",
+            footer=f"{assessment.name} · portfolio · {quarter} · generated by maturity "
+            f"{version}; executed notebook: notebooks/{PORTFOLIO}.ipynb",
+            out_dir=folder,
+            pdf=pdf,
+        )
+    ]
+    for team in sorted(assessment.teams.values(), key=lambda t: t.key):
+        jobs_list.append(
+            ReportJob(
+                key=team.key,
+                name=team.name,
+                notebook=TEAM_NOTEBOOK,
+                parameters=(("assessment", root), ("team", team.key), ("quarter", quarter)),
+                stem=f"teams/{team.key}",
+                title=f"{team.name}: recovery maturity {quarter}",
+                footer=f"{assessment.name} · {team.name} · {quarter} · generated by "
+                f"maturity {version}; executed notebook: notebooks/{team.key}.ipynb",
+                out_dir=folder,
+                pdf=pdf,
+            )
+        )
+    results: list[TeamResult] = []
+    # Spawned workers: a forked process would inherit this one's threads and open files.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        for result in pool.map(run_report, jobs_list):
+            results.append(result)
+            if progress:
+                progress(result)
+    review = ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0])
+    write_index(review, assessment, incidents)
+    return review
+
+
+def run_report(job: ReportJob) -> TeamResult:
+    """Execute, render and write one report; never raises."""
+    from maturity.reporting.render import notebook_to_html, notebook_to_pdf
+
+    started = time.perf_counter()
+    out_dir = Path(job.out_dir)
+    executed = out_dir / "notebooks" / f"{job.key}.ipynb"
+    result = TeamResult(job.key, job.name, "failed", notebook=f"notebooks/{job.key}.ipynb")
+    try:
+        execute_notebook(job.notebook, executed, dict(job.parameters))
+        result.headline = read_record(executed)
+        page = notebook_to_html(executed, title=job.title, footer=job.footer)
+        (out_dir / f"{job.stem}.html").write_text(page, encoding="utf-8")
+        result.html = f"{job.stem}.html"
+        if job.pdf:
+            notebook_to_pdf(page, out_dir / f"{job.stem}.pdf")
+            result.pdf = f"{job.stem}.pdf"
+        result.status = "ok"
+    except Exception as exc:  # one report's failure must not stop the others
+        result.error = _one_line(exc)
+    result.seconds = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _one_line(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue}".strip()
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+def _public(result: TeamResult) -> dict[str, Any]:
+    """A report's entry in summary.json (timings left out: same inputs, same file)."""
+    return {k: v for k, v in asdict(result).items() if k != "seconds"}
+
+
+def write_index(review: ReviewResult, assessment: Organisation, incidents: IncidentSet) -> None:
+    """Write ``index.html`` and ``summary.json`` for a finished review."""
+    quality = incidents.quality()
+    problems = incidents.ledger[incidents.ledger["action"] != USED]
+    reasons = (
+        problems.assign(reason=reason_kinds(problems["reason"]))
+        .groupby(["action", "reason"])
+        .size()
+        .reset_index(name="rows")
+        .to_dict(orient="records")
+    )
+    unattributed = incidents.ledger[incidents.ledger["team"].isna()]
+    teams = []
+    for t in review.teams:
+        row = asdict(t)
+        row["median"] = format_minutes(t.headline.get("mttr_median"))
+        row["p90"] = format_minutes(t.headline.get("mttr_p90"))
+        row["mean"] = format_minutes(t.headline.get("mttr"))
+        teams.append(row)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
+    )
+    page = env.get_template("index.html.j2").render(
+        organisation=review.organisation,
+        quarter=review.quarter,
+        timezone=assessment.timezone,
+        teams=teams,
+        failed=review.failed,
+        portfolio=None if review.portfolio is None else asdict(review.portfolio),
+        quality=quality,
+        files=[assessment.relative(p) for p in assessment.incident_files()],
+        reasons=reasons,
+        unattributed=unattributed.to_dict(orient="records"),
+        css=(TEMPLATES / "report" / "report.css").read_text(),
+        version=maturity.__version__,
+        assessment=assessment.key,
+    )
+    (review.out_dir / "index.html").write_text(page, encoding="utf-8")
+    summary = {
+        "organisation": review.organisation,
+        "assessment": assessment.key,
+        "quarter": review.quarter,
+        "maturity_version": maturity.__version__,
+        "status": "ok" if review.ok else "failed",
+        "teams": [_public(t) for t in review.teams],
+        "portfolio": None if review.portfolio is None else _public(review.portfolio),
+        "quality": {k: v for k, v in quality.items() if k != "issues"},
+    }
+    (review.out_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,399 @@
+"""The blocks of a team's report (``notebooks/team_report.ipynb``).
+
+The notebook stays thin: each cell calls one function here and displays the result. Blocks
+are built with the escaping kit in ``maturity.reporting.html``, so text from incident data
+(titles, services, reasons) is always shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+from IPython.display import HTML
+
+from maturity.assessment.rubric import load_rubric
+from maturity.ingest.incidents import EXCLUDED, REJECTED, USED, reason_kinds
+from maturity.measures.definitions import CHANGES, PHASES, RATES
+from maturity.measures.engine import recovery_minutes
+from maturity.measures.records import to_records
+from maturity.periods import shift_quarter
+from maturity.reporting import charts
+from maturity.reporting.formatting import (
+    MISSING,
+    format_interval,
+    format_minutes,
+    format_range,
+    format_share,
+    plural,
+)
+from maturity.reporting.html import Markup, block, card, cards, items, join, paragraph, table
+from maturity.reporting.notebook_record import make_record
+from maturity.reporting.quarter import TeamQuarter
+
+__all__ = [
+    "TeamQuarter",
+    "change_sentence",
+    "data_quality",
+    "findings",
+    "headline",
+    "longest_incidents",
+    "maturity_chart",
+    "maturity_levels",
+    "maturity_section",
+    "phase_table",
+    "practice_table",
+    "quarter_table",
+    "record",
+    "recovery_chart",
+    "title_block",
+]
+
+
+def title_block(report: TeamQuarter) -> HTML:
+    """The report's title: team, quarter, organisation."""
+    return block(
+        Markup("<h1>{}: recovery from failure</h1>").format(report.team.name),
+        paragraph(
+            f"{report.organisation.name} · quarterly maturity review · {report.quarter} · "
+            "standard: services are restored quickly and safely following failure (MTTR)",
+            "subtitle",
+        ),
+    )
+
+
+def _detail(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def headline(report: TeamQuarter) -> HTML:
+    """Four cards: median and 90th percentile time to recover, the mean, and the counts."""
+    now = report.current
+    n = now["resolved"]
+    per_week = now["incidents_per_week"]
+    counts = f"{now['open']} still open"
+    if per_week is not None:
+        counts += f" · {per_week:.1f} a week"
+    parts = [
+        card("Median time to recover", format_minutes(now["mttr_median"]),
+             _detail(format_interval(now["mttr_median_ci"]), f"n = {n}")),
+        card("90th percentile", format_minutes(now["mttr_p90"]),
+             _detail(format_interval(now["mttr_p90_ci"]), f"n = {n}")),
+        card("MTTR (mean)", format_minutes(now["mttr"]),
+             "the standard's measure; long tails move it"),
+        card("Incidents", str(now["incidents"]), counts),
+    ]  # fmt: skip
+    note: Markup | str = ""
+    if now["incidents"] == 0:
+        note = paragraph(f"No incidents were detected in {report.quarter}.", "callout")
+    elif n < 10:
+        note = paragraph(
+            f"Only {plural(n, 'resolved incident')} in {report.quarter}: too few for a "
+            "reliable median; read the figures as indications, not trends.",
+            "callout",
+        )
+    return block(cards(parts), note)
+
+
+def change_sentence(change: dict[str, Any], earlier: str, earlier_median: float | None) -> Markup:
+    """One plain sentence on whether the median moved beyond noise since ``earlier``."""
+    verdict = change["verdict"]
+    if verdict == "insufficient_data":
+        return Markup("Against {}: too few resolved incidents to judge a change "
+                      "(under 10 in a quarter).").format(earlier)  # fmt: skip
+    ratio, detectable = change["ratio"], change["min_detectable"]
+    moved = ""
+    if ratio is not None and earlier_median is not None:
+        moved = f" (median {format_minutes(earlier_median)} then, {ratio:.0%} of it now)"
+    if verdict in ("improved", "worsened"):
+        direction = "faster" if verdict == "improved" else "slower"
+        return Markup("Against {}{}: <b>{}</b>, recovery is {} beyond noise (p = {}).").format(
+            earlier, moved, verdict, direction, f"{change['p_value']:.2g}"
+        )
+    reach = (
+        f"; at these volumes only a change of {1 - detectable:.0%} or more would show"
+        if detectable is not None
+        else ""
+    )
+    return Markup("Against {}{}: <b>no detectable change</b>{}.").format(earlier, moved, reach)
+
+
+def findings(report: TeamQuarter) -> HTML:
+    """What the statistics say, in sentences: changes, open incidents, DORA band, SLOs."""
+    now = report.current
+    by_period = {r["period"]: r for r in to_records(report.history)}
+    entries: list[Markup | str] = []
+    for lag in CHANGES:
+        earlier = shift_quarter(report.quarter, -lag.quarters)
+        before = by_period.get(earlier, {}).get("mttr_median")
+        entries.append(change_sentence(now[f"change_{lag.name}"], earlier, before))
+    if now["open"]:
+        km = now["km_median"]
+        km_text = (
+            f"the Kaplan-Meier median is {format_minutes(km)}"
+            if km is not None
+            else "over half may still be running, so the median is not known yet"
+        )
+        them = "them" if now["open"] != 1 else "it"
+        verb = "are" if now["open"] != 1 else "is"
+        entries.append(
+            f"{plural(now['open'], 'incident')} {verb} still open. Counting {them} as still "
+            f"running rather than dropping {them}, {km_text}."
+        )
+    if now["dora_band"]:
+        bands = report.review.settings.dora
+        entries.append(
+            Markup(
+                "DORA time-to-restore band: <b>{}</b> (the median against the {} bands: elite "
+                "under {}, high under {}, medium under {})."
+            ).format(
+                now["dora_band"],
+                bands.year,
+                format_minutes(bands.elite),
+                format_minutes(bands.high),
+                format_minutes(bands.medium),
+            )
+        )
+    slo = now.get("slo_attainment_by_severity") or {}
+    if now.get("slo_attainment") is not None:
+        parts = [
+            f"SEV{level} {format_share(cell['attainment'])} of {cell['n']} within "
+            f"{format_minutes(cell['target'])}"
+            for level, cell in slo.items()
+            if cell["n"]
+        ]
+        entries.append(
+            Markup("Recovery targets met: <b>{}</b> of {} incidents with a target ({}).").format(
+                format_share(now["slo_attainment"]), now["slo_attainment_n"], "; ".join(parts)
+            )
+        )
+    return block(items(entries))
+
+
+def quarter_table(report: TeamQuarter) -> HTML:
+    """Incidents and recovery statistics per quarter, the assessed quarter highlighted."""
+    rows, current = [], []
+    for i, r in enumerate(to_records(report.history)):
+        rows.append([
+            r["period"], r["incidents"], r["resolved"], r["open"],
+            format_minutes(r["mttr_median"]), format_range(r["mttr_median_ci"]),
+            format_minutes(r["mttr_p90"]), format_minutes(r["mttr"]),
+            r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
+        ])  # fmt: skip
+        if r["period"] == report.quarter:
+            current.append(i)
+    header = ["Quarter", "Incidents", "Resolved", "Open", "Median", "90% CI", "90th pct",
+              "Mean (MTTR)", "vs quarter before"]  # fmt: skip
+    return block(table(rows, header, highlight=current, text_columns=(0, 8)))
+
+
+def _this_and_last_quarter(
+    report: TeamQuarter,
+    measures: list[tuple[str, str, str]],
+    header: tuple[str, str, str],
+    formatter: Any,
+) -> HTML:
+    """One row per measure (key, label, meaning): this and last quarter's value and n."""
+    now, before = report.current, report.previous
+    rows = [
+        [label, meaning, formatter(now[key]), now[f"{key}_n"],
+         formatter(before[key]), before[f"{key}_n"]]
+        for key, label, meaning in measures
+    ]  # fmt: skip
+    first, second, n = header
+    columns = [first, second, report.quarter, n, shift_quarter(report.quarter, -1), n]
+    return block(table(rows, columns, text_columns=(0, 1)))
+
+
+def phase_table(report: TeamQuarter) -> HTML:
+    """Median minutes of each lifecycle phase, this quarter and the one before, with n."""
+    phases = [(p.measure, p.label, p.meaning) for p in PHASES]
+    return _this_and_last_quarter(report, phases, ("Phase", "From → to", "n"), format_minutes)
+
+
+def practice_table(report: TeamQuarter) -> HTML:
+    """Runbook usage, automation coverage and review rate, with the counts behind them."""
+    rates = [(r.measure, r.label, r.meaning) for r in RATES]
+    header = ("Practice", "Share of resolved incidents", "n known")
+    return _this_and_last_quarter(report, rates, header, format_share)
+
+
+def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
+    """How this team's rows were accounted for, with the first rows not used and why."""
+    ledger = report.team_incidents().ledger
+    counts = ledger["action"].value_counts()
+    used, excluded, rejected = (int(counts.get(a, 0)) for a in (USED, EXCLUDED, REJECTED))
+    unattributed = int(report.review.incidents.ledger["team"].isna().sum())
+    parts: list[Markup | str] = [
+        Markup(
+            "<p>{} rows read for this team, all quarters: <b>{}</b> used, <b>{}</b> excluded, "
+            "<b>{}</b> rejected.</p>"
+        ).format(len(ledger), used, excluded, rejected)
+    ]
+    problems = ledger[ledger["action"] != USED]
+    if len(problems):
+        summary = (
+            problems.assign(kind=reason_kinds(problems["reason"]))
+            .groupby(["action", "kind"])
+            .size()
+            .reset_index(name="rows")
+        )
+        parts.append(table(summary.itertuples(index=False), ["Action", "Reason", "Rows"],
+                           text_columns=(0, 1)))  # fmt: skip
+        shown = problems.head(examples)[["file", "row", "incident_id", "action", "reason"]]
+        parts.append(
+            table(
+                shown.astype(object).fillna(MISSING).itertuples(index=False),
+                ["File", "Row", "Incident", "Action", "Reason"],
+                text_columns=(0, 2, 3, 4),
+            )
+        )
+        if len(problems) > examples:
+            parts.append(
+                Markup(
+                    '<p class="note">…and {} more; <code>maturity validate</code> lists '
+                    "them all.</p>"
+                ).format(len(problems) - examples)
+            )
+    if unattributed:
+        parts.append(
+            paragraph(
+                f"{unattributed} rows of the organisation could not be attributed to any "
+                "team; the review's index lists them.",
+                "note",
+            )
+        )
+    return block(*parts)
+
+
+def record(report: TeamQuarter) -> dict[str, Any]:
+    """The report's headline numbers, stored in the executed notebook for tests and audit
+    (see ``maturity.reporting.notebook_record``)."""
+    payload = {"team": report.team.key, "quarter": report.quarter, **report.current}
+    if report.maturity is not None:
+        payload["maturity"] = report.maturity.score.overall
+    return make_record(payload)
+
+
+def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
+    """The quarter's longest incidents; still-open ones first, as they may be longer yet."""
+    incidents = report.team_incidents().incidents
+    quarter = incidents[incidents["quarter"] == report.quarter].copy()
+    if quarter.empty:
+        return block(paragraph(f"No incidents in {report.quarter}.", "note"))
+    quarter["minutes"] = recovery_minutes(quarter)
+    quarter["is_open"] = quarter["resolved_at"].isna()
+    top = quarter.sort_values(["is_open", "minutes", "incident_id"], ascending=[False, False, True])
+    local = top["detected_at"].dt.tz_convert(report.organisation.timezone)
+    rows = [
+        [
+            r.incident_id,
+            r.title if isinstance(r.title, str) else MISSING,
+            r.service if isinstance(r.service, str) else MISSING,
+            f"SEV{r.severity}" if not pd.isna(r.severity) else MISSING,
+            when.strftime("%d %b %H:%M"),
+            ("still open" if r.is_open else format_minutes(r.minutes)),
+        ]
+        for r, when in zip(top.head(count).itertuples(index=False), local.head(count), strict=True)
+    ]
+    header = ["Incident", "Title", "Service", "Severity", "Detected", "Time to recover"]
+    return block(table(rows, header, text_columns=(0, 1, 2, 3, 4)))
+
+
+def maturity_section(report: TeamQuarter) -> HTML:
+    """Levels claimed and supported by the data, contradicted claims, recommendations."""
+    result = report.maturity
+    if result is None:
+        return block(
+            Markup(
+                '<p class="callout">No questionnaire answers for {} in {}: the maturity level is '
+                "not assessed. <code>maturity template --team {} --quarter {}</code> writes the "
+                "questionnaire.</p>"
+            ).format(report.team.name, report.quarter, report.team.key, report.quarter)
+        )
+    rubric = load_rubric()
+    score = result.score
+    rows = []
+    for key, c in score.categories.items():
+        gap = "" if c.target is None else (f"{c.gap:+d}" if c.gap else "met")
+        rows.append([rubric.categories[key], c.level, c.evidence_level, f"{c.score:.2f}",
+                     f"{c.evidence_score:.2f}", c.target or MISSING, gap or MISSING])  # fmt: skip
+    o = score.overall
+    rows.append(["Overall (lowest level, mean score)", o["level"], o["evidence_level"],
+                 f"{o['score']:.2f}", f"{o['evidence_score']:.2f}", MISSING, MISSING])  # fmt: skip
+    header = ["Category", "Level claimed", "Level the data supports", "Score claimed",
+              "Score supported", "Target", "Gap"]  # fmt: skip
+    parts: list[Markup | str] = [table(rows, header, highlight=[len(rows) - 1])]
+    change = result.change
+    if change:
+        parts.append(
+            paragraph(
+                f"Since {change['since']}: supported level {change['evidence_level']:+d}, "
+                f"supported score {change['evidence_score']:+.2f}.",
+                "note",
+            )
+        )
+    contradicted = [s for s in score.statements if s.evidence == "contradicted" and s.value]
+    if contradicted:
+        parts.append(
+            join(
+                [
+                    Markup("<h3>Claims the incident data contradicts</h3>"),
+                    paragraph("Each counts at most as \u201cpartly\u201d.", "note"),
+                    items(f"{s.id}: {s.reason}." for s in contradicted),
+                ]
+            )
+        )
+    elif not any(s.value and s.evidence == "supported" for s in score.statements):
+        parts.append(
+            paragraph(
+                "No incident data to check the claims against: the levels supported by data "
+                "equal the levels claimed.",
+                "note",
+            )
+        )
+    else:
+        parts.append(paragraph("No claim is contradicted by the incident data.", "note"))
+    if score.unanswered:
+        parts.append(
+            paragraph(f"Unanswered (counted as no): {', '.join(score.unanswered)}.", "note")
+        )
+    advice = result.recommendations[:8]
+    if advice:
+        parts.append(Markup("<h3>What unlocks the next level</h3>"))
+        parts.append(items((item["message"] for item in advice), ordered=True))
+    return block(*parts)
+
+
+def recovery_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
+    """The time-to-recover trend, or a note when no incident in these quarters recovered."""
+    history = report.history
+    if not history["resolved"].any():
+        return block(
+            paragraph(
+                "No resolved incidents in these quarters: no recovery time to chart.", "callout"
+            )
+        )
+    return charts.recovery_trend(history, title=f"{report.team.name}: time to recover by quarter")
+
+
+def maturity_chart(report: TeamQuarter) -> alt.Chart | None:
+    """The claimed-and-supported chart, or None (nothing shown) without answers."""
+    if report.maturity is None:
+        return None
+    return charts.maturity_levels(
+        maturity_levels(report), title="Maturity by category: claimed and supported by data"
+    )
+
+
+def maturity_levels(report: TeamQuarter) -> pd.DataFrame:
+    """Claimed and supported level per category, tidy, for ``charts.maturity_levels``."""
+    names = load_rubric().categories
+    rows = []
+    if report.maturity is not None:
+        for key, c in report.maturity.score.categories.items():
+            rows.append({"category": names[key], "kind": "Claimed", "score": c.score})
+            rows.append({"category": names[key], "kind": "Supported by data",
+                         "score": c.evidence_score})  # fmt: skip
+    return pd.DataFrame(rows, columns=["category", "kind", "score"])

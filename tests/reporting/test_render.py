@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from maturity.reporting import render
+
+
+def test_chart_html_escapes_data_and_keeps_a_png() -> None:
+    data = pd.DataFrame({"x": ["</script><script>alert(1)</script>"], "y": [1]})
+    spec = alt.Chart(data, title="t & <b>").mark_bar().encode(x="x:N", y="y:Q").to_dict()
+    html = render.chart_html(spec)
+    assert "<script>alert" not in html and "</script><script>" not in html
+    assert 'alt="t &amp; &lt;b&gt;"' in html
+    assert 'src="data:image/png;base64,iVBOR' in html
+    payload = re.search(r'data-target="[^"]+">(.*)</script>', html, re.S).group(1)
+    assert json.loads(payload) == json.loads(json.dumps(spec))  # same spec after escaping
+
+
+def test_chart_script_bundles_vega_for_altairs_version() -> None:
+    script = render.chart_script()
+    assert "vegaEmbed" in script or "maturity-chart-spec" in script
+    assert "</script" not in script
+    assert len(script) > 100_000  # the libraries themselves, not a CDN reference
+
+
+def test_page_is_offline_and_hides_code() -> None:
+    spec = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q").to_dict()
+    cell = new_code_cell(
+        "secret_code_marker = 1",
+        outputs=[new_output("display_data", data={"text/html": render.chart_html(spec)})],
+    )
+    page = render.notebook_to_html(new_notebook(cells=[cell]), title="T <1>", footer="F")
+    assert "secret_code_marker" not in page
+    assert "<title>T &lt;1&gt;</title>" in page
+    assert page.count('<script type="module">') == 1
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", page)
+    assert "cdn." not in page and "require.js" not in page
+    nbformat.validate(new_notebook(cells=[cell]))

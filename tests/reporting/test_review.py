@@ -1,0 +1,119 @@
+"""The quarterly review end to end: notebooks, HTML, PDF, index, summary, failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from PIL import Image
+
+from maturity.reporting.execute import PORTFOLIO_NOTEBOOK, TEAM_NOTEBOOK, notebooks_dir
+from maturity.reporting.review import run_review
+
+from conftest import EXAMPLE, tiny_files, write_assessment
+
+pytestmark = pytest.mark.notebooks
+
+
+def test_review_writes_every_output(tiny_review) -> None:
+    out = tiny_review.out_dir
+    assert tiny_review.ok and out.parts[-2:] == ("tiny", "2026-Q3")
+    for team in ("alpha", "beta"):
+        assert (out / "teams" / f"{team}.html").stat().st_size > 100_000
+        assert (out / "teams" / f"{team}.pdf").read_bytes()[:5] == b"%PDF-"
+        nbformat.validate(nbformat.read(out / "notebooks" / f"{team}.ipynb", as_version=4))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["quarter"] == "2026-Q3"
+    assert [(t["team"], t["status"]) for t in summary["teams"]] == [("alpha", "ok"), ("beta", "ok")]
+    assert summary["teams"][0]["headline"]["mttr_median"] == 25.0
+    assert summary["quality"] == {
+        "rows_read": 7, "rows_used": 6, "rows_excluded": 1, "rows_rejected": 0, "notes": [],
+    }  # fmt: skip
+    assert summary["portfolio"]["status"] == "ok"
+    assert summary["portfolio"]["headline"]["mttr_median"] == 25.0  # ALL, 2026-Q3
+    assert (out / "portfolio.html").exists() and (out / "portfolio.pdf").exists()
+    index = (out / "index.html").read_text()
+    assert 'href="teams/alpha.html"' in index and 'href="teams/beta.pdf"' in index
+    assert 'href="portfolio.html"' in index
+    assert "25 min" in index
+
+
+def test_pdf_shows_the_charts(tiny_review, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    pdf = tiny_review.out_dir / "teams" / "alpha.pdf"
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert 1 <= len(pages) <= 6
+    # The median line's blue (theme COLOURS["median"] #1f77b4) must be on the first page.
+    blue = 0
+    for page in pages:
+        pixels = np.asarray(Image.open(page).convert("RGB"), dtype=int)
+        blue += int((np.abs(pixels - [0x1F, 0x77, 0xB4]).max(axis=2) < 40).sum())
+    assert blue > 200, "the charts' blue (median line, supported maturity) is not in the PDF"
+
+
+def test_one_failing_team_does_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
+    boom = nbformat.v4.new_code_cell('if team == "beta":\n    raise RuntimeError("boom for beta")')
+    notebook.cells.insert(1, boom)
+    broken = tmp_path / "notebooks"
+    broken.mkdir()
+    nbformat.write(notebook, broken / TEAM_NOTEBOOK)
+    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, broken / PORTFOLIO_NOTEBOOK)
+    monkeypatch.setenv("MATURITY_NOTEBOOKS", str(broken))
+    assessment = write_assessment(tmp_path / "tiny", tiny_files())
+
+    run = subprocess.run(
+        [sys.executable, "-m", "maturity.cli", "review", str(assessment), "--quarter", "2026-Q3",
+         "--out", str(tmp_path / "reports"), "--no-pdf"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "1 of 3 reports failed" in run.stderr  # two teams and the portfolio
+    out = tmp_path / "reports" / "tiny" / "2026-Q3"
+    summary = json.loads((out / "summary.json").read_text())
+    status = {t["team"]: (t["status"], t["error"]) for t in summary["teams"]}
+    assert status["alpha"] == ("ok", None)
+    assert status["beta"] == ("failed", "RuntimeError: boom for beta")
+    assert (out / "teams" / "alpha.html").exists() and not (out / "teams" / "beta.html").exists()
+    assert (out / "notebooks" / "beta.ipynb").exists()  # kept for diagnosis
+    assert "failed: RuntimeError: boom for beta" in (out / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_make_review_on_the_example(tmp_path: Path) -> None:
+    """What `make review` does: every team of the example organisation, HTML and PDF."""
+    run = subprocess.run(
+        [sys.executable, "-m", "maturity.cli", "review", str(EXAMPLE), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = tmp_path / "example" / "2026-Q3"  # the latest quarter with answers
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok" and len(summary["teams"]) == 6
+    for team in summary["teams"]:
+        assert (out / team["html"]).exists() and (out / team["pdf"]).exists()
+    payments = next(t for t in summary["teams"] if t["team"] == "payments")["headline"]
+    search = next(t for t in summary["teams"] if t["team"] == "search")["headline"]
+    assert payments["mttr_median"] < search["mttr_median"]  # the stories the example tells
+
+
+def test_same_inputs_give_the_same_reports(tiny_review, tmp_path: Path) -> None:
+    assessment = tiny_review.out_dir.parents[2] / "tiny"
+    again = run_review(assessment, quarter="2026-Q3", out=tmp_path, jobs=2, pdf=False)
+    for name in ("teams/alpha.html", "teams/beta.html", "portfolio.html"):
+        first = (tiny_review.out_dir / name).read_text()
+        second = (again.out_dir / name).read_text()
+        assert first == second, name
+    # the index and summary.json differ only where the first run also wrote PDFs
+    summary = json.loads((again.out_dir / "summary.json").read_text())
+    assert summary["teams"][0]["pdf"] is None and summary["status"] == "ok"
