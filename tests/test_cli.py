@@ -102,9 +102,11 @@ def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
     rows = {(r["team"], r["period"]): r for r in payload["measures"]}
     assert all(set(r) >= DESIGN_MEASURE_KEYS | STATISTICS_KEYS for r in rows.values())
     alpha = rows[("alpha", "2026-Q3")]
-    assert alpha["mttr_median_ci"] == [10.0, 100.0] and alpha["km_median"] == 20.0
+    # 4 resolved: no distribution-free 90% interval of the median exists (null, not narrow)
+    assert alpha["mttr_median_ci"] is None and alpha["km_median"] == 20.0
     assert alpha["change_qoq"] == {
-        "verdict": "insufficient_data", "ratio": None, "min_detectable": None, "p_value": None
+        "verdict": "insufficient_data", "ratio": None, "min_detectable": None,
+        "min_detectable_rise": None, "p_value": None, "q_value": None,
     }  # fmt: skip
     assert payload["statistics"]["dora_bands"]["year"] == 2021
     assert rows[("alpha", "2026-Q3")]["mttr_p90"] == 79.0
@@ -198,3 +200,29 @@ def test_review_stops_at_a_bad_answers_file(tmp_path: Path) -> None:
     run = run_maturity("review", str(root), "--out", str(tmp_path / "reports"), "--no-pdf")
     assert_one_line_error(run, 2, "answers/2026-Q3/alpha.yaml: process.3a: answer 'sometimes'")
     assert not (tmp_path / "reports" / "org" / "2026-Q3" / "teams").exists()
+
+
+def test_measures_json_is_strict_json_with_as_of(make_assessment) -> None:
+    """Issue 9.6: a zero earlier median wrote "ratio": Infinity. No NaN or Infinity, ever;
+    the statistics state the as-of time."""
+    rows = [
+        {"incident_id": f"Z{i}", "team": "alpha", "detected_at": f"2026-04-{10 + i}T10:00:00Z",
+         "resolved_at": f"2026-04-{10 + i}T10:00:00Z"}
+        for i in range(12)
+    ] + [
+        {"incident_id": f"P{i}", "team": "alpha", "detected_at": f"2026-07-{10 + i}T10:00:00Z",
+         "resolved_at": f"2026-07-{10 + i}T11:00:00Z"}
+        for i in range(12)
+    ]  # fmt: skip
+    root = make_assessment({"x.csv": generic_csv(rows)}, extra={"as_of": "2026-08-01T00:00:00Z"})
+    run = run_maturity("measures", str(root), "--json")
+    assert run.returncode == 0, run.stderr
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in the JSON")
+
+    payload = json.loads(run.stdout, parse_constant=refuse)
+    assert payload["statistics"]["as_of"] == "2026-08-01T00:00:00+00:00"
+    q3 = next(r for r in payload["measures"] if r["team"] == "alpha" and r["period"] == "2026-Q3")
+    assert q3["change_qoq"]["ratio"] is None and q3["change_qoq"]["verdict"] == "worsened"
+    assert set(q3["change_qoq"]) >= {"verdict", "ratio", "min_detectable", "q_value"}

@@ -25,3 +25,31 @@ def test_quarter_arithmetic() -> None:
 def test_malformed_quarter(text: str) -> None:
     with pytest.raises(PeriodError, match="YYYY-Qn"):
         parse_quarter(text)
+
+
+def test_every_quarter_of_every_zone_begins_even_in_a_daylight_saving_gap() -> None:
+    """Issue 9.3: America/Asuncion 2023-Q4 and Asia/Amman 2016-Q2 begin at a midnight that
+    does not exist; every zone, every quarter of 2015-2030 must give a start and an end."""
+    import zoneinfo
+
+    from maturity.measures.engine import quarter_bounds
+    from maturity.periods import quarter_range
+
+    quarters = quarter_range("2015-Q1", "2030-Q4")
+    for zone in sorted(zoneinfo.available_timezones()):
+        starts, ends = quarter_bounds(quarters, zone)
+        assert (ends > starts).all() and (starts[1:] == ends[:-1]).all(), zone
+        # Every quarter is 89 to 93 days long (a daylight-saving hour or a date-line jump
+        # aside), so no boundary slipped by a day.
+        assert ((ends - starts) / 1440 > 88).all() and ((ends - starts) / 1440 < 94).all(), zone
+
+
+def test_the_gaps_named_in_the_issue() -> None:
+    from maturity.periods import local_midnight
+
+    assert str(local_midnight(pd.Timestamp("2023-10-01"), "America/Asuncion")) == (
+        "2023-10-01 01:00:00-03:00"
+    )
+    assert str(local_midnight(pd.Timestamp("2016-04-01"), "Asia/Amman")) == (
+        "2016-04-01 01:00:00+03:00"
+    )

@@ -20,7 +20,8 @@ from maturity.errors import MaturityError, NoUsableDataError
 
 
 def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    # allow_nan=False: strict JSON parsers reject NaN and Infinity, so none may be written.
+    print(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -71,7 +72,11 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
 
 def cmd_measures(args: argparse.Namespace) -> int:
     from maturity.ingest.incidents import load_incidents
-    from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
+    from maturity.measures.engine import (
+        MeasureSettings,
+        effective_as_of,
+        measures_by_team_quarter,
+    )
     from maturity.measures.records import describe, to_records
     from maturity.organisation import is_organisation_folder, load_organisation
 
@@ -86,7 +91,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(
             {"measures": to_records(table), "quality": loaded.quality(),
-             "statistics": describe(settings)}
+             "statistics": describe(settings, effective_as_of(loaded.incidents, settings))}
         )  # fmt: skip
         return 0
     from maturity.reporting.team_report import format_minutes

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import yaml
 
 from maturity.errors import ConfigError, InputFileError
@@ -51,6 +52,7 @@ class Organisation:
     slo_minutes: dict[int, float] = field(default_factory=dict)
     evidence_thresholds: dict[str, Any] = field(default_factory=dict)
     dora_bands: dict[str, Any] = field(default_factory=dict)  # year, elite, high, medium
+    as_of: pd.Timestamp | None = None  # when the exports were taken (UTC); None: from the data
 
     @property
     def key(self) -> str:
@@ -206,7 +208,25 @@ def load_organisation(path: str | Path) -> Organisation:
         slo_minutes=slo,
         evidence_thresholds=dict(data.get("evidence_thresholds") or {}),
         dora_bands=_dora_bands(data.get("dora_bands"), file),
+        as_of=_as_of(data.get("as_of"), file, timezone),
     )
+
+
+def _as_of(value: Any, file: Path, timezone: str) -> pd.Timestamp | None:
+    """``as_of``: a date or date-time (naive ones on the organisation's clock), in UTC."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{file}: as_of must be a date or date-time such as 2026-10-02T09:00:00Z, got {value!r}"
+        ) from exc
+    if pd.isna(stamp):
+        raise ConfigError(f"{file}: as_of must be a date or date-time, got {value!r}")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
+    return stamp.tz_convert("UTC")
 
 
 def _dora_bands(value: Any, file: Path) -> dict[str, Any]:

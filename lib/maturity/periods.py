@@ -46,3 +46,12 @@ def quarter_range(first: str, last: str) -> list[str]:
 def shift_quarter(quarter: str, quarters: int) -> str:
     """The quarter ``quarters`` after (negative: before) ``quarter``."""
     return format_quarter(parse_quarter(quarter) + quarters)
+
+
+def local_midnight(day: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    """The instant a day begins on ``timezone``'s wall clock (``day`` is naive).
+
+    Where clocks jump forward at midnight (America/Asuncion, Asia/Amman, ...) the day
+    begins at the first minute that exists; where midnight happens twice, at the first.
+    """
+    return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from maturity.ingest.incidents import load_incidents
 from maturity.measures.definitions import MEASURES
-from maturity.measures.engine import measures_by_team_quarter
+from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
 from maturity.measures.records import to_records
 from maturity.periods import quarter_of
 
@@ -102,33 +103,69 @@ def test_statistics_hand_computed(tiny_assessment: Path) -> None:
     # Kaplan-Meier: A5 open (censored at the data's last timestamp, its own detection);
     # 10 -> 3/4 unrecovered, 20 -> 1/2: median 20.
     assert alpha["km_median"] == 20.0
-    assert alpha["mttr_median_ci"] == [10.0, 100.0]
+    # No distribution-free 90% interval of a median from 4 values: the widest, [10, 100],
+    # covers with probability 1 - 2/16 = 87.5%, so there is none to print.
+    assert alpha["mttr_median_ci"] is None and alpha["mttr_p90_ci"] is None
     assert alpha["insufficient_data"] is True
-    assert alpha["dora_band"] == "elite"  # median 25 min < 1 hour (2021 bands)
+    assert alpha["dora_band"] is None  # a band needs 10 resolved incidents
     # Impact: A1 started 09:55, mitigated 10:06 = 11; A2 detected -> mitigated 15;
     # A3 and A4 have no mitigation: to resolution, 30 and 100. Total 156.
     assert alpha["impact_minutes"] == 156.0 and alpha["impact_minutes_n"] == 4
-    # 5 incidents over 2026-Q3 (92 days = 13.14 weeks).
-    assert alpha["incidents_per_week"] == pytest.approx(5 / (92 / 7), abs=0.005)
+    # 5 incidents in 2026-Q3 so far: the data end at A5's detection, 5 Jul 10:00 UTC, which is
+    # 4 days 10 hours after the quarter began (1 Jul 00:00 in London = 30 Jun 23:00 UTC).
+    assert alpha["incidents_per_week"] == pytest.approx(5 / ((4 * 24 + 11) / 24 / 7), abs=0.005)
     assert alpha["change_qoq"]["verdict"] == "insufficient_data"
 
 
-def test_open_incidents_past_the_quarter_are_censored_at_its_end(make_assessment) -> None:
+def test_open_incidents_are_censored_when_the_data_were_taken(make_assessment) -> None:
+    """Issue 9.2: 11 incidents detected 30 Sep, 5 resolved after 2-6 days, 6 still open on
+    15 Nov. Censored at the quarter's end, the open ones looked short (km_median 4 days,
+    SLO 2 of 5); censored at as_of, most are still running: no median yet, SLO 2 of 11."""
     from maturity.measures.engine import MeasureSettings
 
     from conftest import generic_csv
 
     rows = [
-        {"incident_id": f"R{i}", "team": "alpha", "detected_at": f"2026-09-{10 + i}T10:00:00Z",
-         "resolved_at": f"2026-09-{10 + i}T1{i}:00:00Z"}
-        for i in range(1, 4)
-    ] + [{"incident_id": "O1", "team": "alpha", "detected_at": "2026-09-30T10:00:00Z"}]  # fmt: skip
+        {"incident_id": f"R{days}", "team": "alpha", "severity": "2",
+         "detected_at": "2026-09-30T10:00:00Z", "resolved_at": f"2026-10-0{days}T10:00:00Z"}
+        for days in range(2, 7)
+    ] + [
+        {"incident_id": f"O{i}", "team": "alpha", "severity": "2",
+         "detected_at": "2026-09-30T10:00:00Z"}
+        for i in range(6)
+    ]  # fmt: skip
     incidents = load_incidents(make_assessment({"x.csv": generic_csv(rows)})).incidents
-    settings = MeasureSettings(timezone="UTC", as_of=pd.Timestamp("2026-12-01", tz="UTC"))
+    as_of = pd.Timestamp("2026-11-15T00:00:00Z")
+    settings = MeasureSettings(timezone="UTC", as_of=as_of, slo_minutes={2: 3.5 * 1440})
     alpha = row(measures_by_team_quarter(incidents, settings=settings), "alpha", "2026-Q3")
-    # recoveries 60, 120, 180 min; O1 open 14 h at the quarter's end. 4 at risk:
-    # 60 -> 3/4, 120 -> 1/2: median 120 (the open one does not vanish, it sits above).
-    assert alpha["km_median"] == 120.0 and alpha["mttr_median"] == 120.0
+    assert alpha["km_median"] is None  # 6 of 11 still running after 46 days
+    assert (
+        alpha["slo_attainment"] == pytest.approx(2 / 11, abs=0.005)
+        and alpha["slo_attainment_n"] == 11
+    )
+    # Without as_of, the latest timestamp in the data (6 Oct) is when they were taken: the
+    # open ones have run 6 days by then, past their 3.5-day target.
+    settings = MeasureSettings(timezone="UTC", slo_minutes={2: 3.5 * 1440})
+    default = row(measures_by_team_quarter(incidents, settings=settings), "alpha", "2026-Q3")
+    assert default["km_median"] is None and default["slo_attainment_n"] == 11
+
+
+def test_a_running_quarter_counts_its_weeks_so_far(make_assessment) -> None:
+    """Issue 9.7: 14 incidents in the first 7 days of a quarter are 14 a week, not 1.07."""
+    from maturity.measures.engine import MeasureSettings
+
+    from conftest import generic_csv
+
+    rows = [
+        {"incident_id": f"W{i}", "team": "alpha",
+         "detected_at": f"2026-10-0{1 + i // 2}T0{i % 2}:00:00Z",
+         "resolved_at": f"2026-10-0{1 + i // 2}T0{i % 2}:30:00Z"}
+        for i in range(14)
+    ]  # fmt: skip
+    incidents = load_incidents(make_assessment({"x.csv": generic_csv(rows)})).incidents
+    settings = MeasureSettings(timezone="UTC", as_of=pd.Timestamp("2026-10-08T00:00:00Z"))
+    table = measures_by_team_quarter(incidents, settings=settings)
+    assert row(table, "alpha", "2026-Q4")["incidents_per_week"] == pytest.approx(14.0)
 
 
 @settings(max_examples=25, deadline=None)
@@ -183,3 +220,57 @@ def test_measures_for_an_assessment_folder(tiny_assessment: Path) -> None:
     table = measures_for(tiny_assessment)
     assert set(table["team"]) == {"ALL", "alpha", "beta"}
     assert row(table, "alpha", "2026-Q3")["mttr_median"] == 25.0
+
+
+def test_a_300_team_organisation_matches_a_per_group_computation() -> None:
+    """Issue 9: every figure of every team-quarter of a real-sized organisation, batched,
+    against a straightforward computation of that group alone (pandas, numpy, a loop)."""
+    from maturity.measures import stats
+
+    from test_stats import km_median_reference
+
+    rng = np.random.default_rng(300)
+    n = 24_000
+    teams = [f"t{i:03d}" for i in range(300)]
+    detected = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(
+        rng.uniform(0, 364, n), unit="D"
+    )
+    minutes = np.round(rng.lognormal(4, 1.4, n))
+    is_open = rng.random(n) < 0.08
+    frame = pd.DataFrame(
+        {
+            "incident_id": [str(i) for i in range(n)],
+            "team": pd.array(rng.choice(teams, n), dtype="string"),
+            "severity": pd.array(rng.integers(1, 5, n), dtype="Int64"),
+            "detected_at": detected,
+            "resolved_at": (detected + pd.to_timedelta(minutes, unit="min")).where(~is_open),
+        }
+    )
+    for column in ("started_at", "acknowledged_at", "mitigated_at", "notified_at"):
+        frame[column] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    for column in ("runbook_used", "automated_recovery", "review_done"):
+        frame[column] = pd.array([pd.NA] * n, dtype="boolean")
+    frame["quarter"] = quarter_of(frame["detected_at"], "UTC")
+    as_of = pd.Timestamp("2027-01-15", tz="UTC")
+    settings = MeasureSettings(timezone="UTC", as_of=as_of)
+    table = measures_by_team_quarter(frame, teams=teams, settings=settings)
+    table = table[table["team"] != "ALL"].set_index(["team", "period"])
+    recovery = (frame["resolved_at"] - frame["detected_at"]).dt.total_seconds() / 60
+    open_for = (as_of - frame["detected_at"]).dt.total_seconds() / 60
+    for (team, period), group in frame.groupby(["team", "quarter"]):
+        got = table.loc[(team, period)]
+        done = np.sort(recovery[group.index].dropna().to_numpy())
+        assert got["resolved"] == len(done) and got["open"] == len(group) - len(done)
+        assert got["mttr"] == pytest.approx(done.mean())
+        assert got["mttr_median"] == pytest.approx(np.median(done))
+        assert got["mttr_p90"] == pytest.approx(np.quantile(done, 0.9))
+        events = group["resolved_at"].notna().to_numpy()
+        times = np.where(events, recovery[group.index], open_for[group.index])
+        expected_km = km_median_reference(times, events)
+        assert got["km_median"] == pytest.approx(expected_km, nan_ok=True), (team, period)
+        low, high = stats.quantile_interval_ranks(np.array([len(done)]), 0.5)
+        if low[0]:
+            assert [got["mttr_median_ci_low"], got["mttr_median_ci_high"]] == [
+                done[low[0] - 1],
+                done[high[0] - 1],
+            ]

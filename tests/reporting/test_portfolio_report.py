@@ -29,6 +29,7 @@ def test_where_to_invest_names_the_teams_the_figures_single_out(example: ReviewQ
         t.name
         for key, t in example.organisation.teams.items()
         if example.row(key)["change_yoy"]["verdict"] == "worsened"
+        and example.row(key)["change_yoy"]["q_value"] < 0.10
     ]
     assert worsened, "the example's search team is meant to regress"
     for name in worsened:

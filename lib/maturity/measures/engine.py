@@ -29,16 +29,21 @@ figure has its count beside it (``<measure>_n``). A measure with no data is null
 Statistics (``maturity.measures.stats`` says how each is computed):
 
 ``mttr_median_ci_low/high``, ``mttr_p90_ci_low/high``
-    90% bootstrap interval of the median and 90th percentile.
+    90% distribution-free interval of the median and 90th percentile (order statistics
+    chosen from the binomial law, so coverage is at least 90% for any distribution); null
+    where no such interval exists in the sample (the 90th percentile of 10 incidents).
 ``km_median``
     Kaplan-Meier median time to recover, counting open incidents as still running
-    (censored at the end of the quarter, or at ``as_of`` if earlier); null when over half
+    (censored at the data's as-of time: ``as_of`` in assessment.yaml, else the latest
+    timestamp in the data, ``effective_as_of``); null when over half
     are still open.
 ``insufficient_data``
     fewer than 10 resolved incidents: figures are indications, not trends.
 ``change_qoq_*``, ``change_yoy_*``
     the quarter against the one before and the same quarter a year before: ``verdict``,
-    ``ratio`` (median now / then), ``min_detectable`` and ``p_value``.
+    ``ratio`` (median now / then, the effect the test measures), ``min_detectable`` and
+    ``min_detectable_rise``, ``p_value``, and ``q_value``: Benjamini-Hochberg across the
+    teams of the period (``ALL`` is its own family).
 ``dora_band``
     elite / high / medium / low from ``mttr_median`` (bands and their report year in
     ``MeasureSettings.dora``).
@@ -72,7 +77,7 @@ from maturity.measures.definitions import (
     PHASES,
     RATES,
 )
-from maturity.periods import parse_quarter, quarter_range
+from maturity.periods import local_midnight, parse_quarter, quarter_range
 
 NO_VALUE = "(none)"
 _TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
@@ -101,6 +106,7 @@ class MeasureSettings:
             timezone=assessment.timezone,
             slo_minutes=dict(assessment.slo_minutes),
             dora=dora or stats.DoraBands(),
+            as_of=assessment.as_of,
         )
 
 
@@ -122,13 +128,13 @@ def _epoch_minutes(column: pd.Series) -> np.ndarray:
     return ints / 60e9
 
 
-def _quarter_bounds(quarters: list[str], timezone: str) -> tuple[np.ndarray, np.ndarray]:
+def quarter_bounds(quarters: list[str], timezone: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end of each quarter on the organisation's clock, in epoch minutes."""
     starts, ends = [], []
     for quarter in quarters:
         period = parse_quarter(quarter)
-        start = pd.Timestamp(period.start_time).tz_localize(timezone)
-        end = pd.Timestamp((period + 1).start_time).tz_localize(timezone)
+        start = local_midnight(pd.Timestamp(period.start_time), timezone)
+        end = local_midnight(pd.Timestamp((period + 1).start_time), timezone)
         starts.append(start.value / 60e9)
         ends.append(end.value / 60e9)
     return np.array(starts), np.array(ends)
@@ -140,7 +146,6 @@ class _Rows:
 
     recovery: np.ndarray
     recovery_filled: np.ndarray  # 0 where open, for sums
-    log_recovery: np.ndarray  # log of recovery (floored at 1 s), 0 where open
     is_resolved: np.ndarray
     resolved_weight: np.ndarray  # is_resolved as 1.0 / 0.0, ready for sums
     flags_known: dict[str, np.ndarray]  # 1.0 where the flag is known
@@ -155,21 +160,33 @@ class _Rows:
     impact_filled: np.ndarray  # 0 where open
 
 
-def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str],
-          settings: MeasureSettings) -> _Rows:  # fmt: skip
+def effective_as_of(incidents: pd.DataFrame, settings: MeasureSettings) -> pd.Timestamp | None:
+    """When the data were taken: ``settings.as_of``, else the latest timestamp in the data
+    (None without any). Open incidents are censored here; a quarter still running ends
+    here for rates per week."""
+    if settings.as_of is not None:
+        return pd.Timestamp(settings.as_of).tz_convert("UTC")
+    minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
+    latest = _as_of_minutes(minutes, settings)
+    return None if np.isnan(latest) else pd.Timestamp(int(latest * 60e9), tz="UTC")
+
+
+def _as_of_minutes(minutes: dict[str, np.ndarray], settings: MeasureSettings) -> float:
+    if settings.as_of is not None:
+        return float(pd.Timestamp(settings.as_of).value / 60e9)
+    latest = [np.nanmax(v) for v in minutes.values() if not np.isnan(v).all()]
+    return float(max(latest, default=np.nan))
+
+
+def _rows(incidents: pd.DataFrame, settings: MeasureSettings) -> _Rows:
     minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
     detected, resolved_at = minutes["detected_at"], minutes["resolved_at"]
     recovery = resolved_at - detected
     is_resolved = ~np.isnan(recovery)
-    # Open incidents are still running: censored at the quarter's end, or at as_of if earlier.
-    if settings.as_of is not None:
-        as_of = pd.Timestamp(settings.as_of).value / 60e9
-    else:
-        latest = [np.nanmax(v) for v in minutes.values() if not np.isnan(v).all()]
-        as_of = max(latest, default=np.nan)
-    _, quarter_end = _quarter_bounds(quarters, settings.timezone)
-    ends = np.where(quarter_code >= 0, quarter_end[np.maximum(quarter_code, 0)], np.nan)
-    open_for = np.where(is_resolved, np.nan, np.maximum(np.minimum(ends, as_of) - detected, 0.0))
+    # Open incidents are still running: censored at the data's as-of time, the moment the
+    # exports were taken; a resolved incident keeps its full duration however late.
+    as_of = _as_of_minutes(minutes, settings)
+    open_for = np.where(is_resolved, np.nan, np.maximum(as_of - detected, 0.0))
     km_times = np.where(is_resolved, recovery, open_for)
     with ThreadPoolExecutor(max_workers=1) as sorter:
         # The one big sort runs beside the rest of the preparation (numpy sorts release the GIL).
@@ -192,9 +209,6 @@ def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str]
         prepared = {
             "recovery": recovery,
             "recovery_filled": filled,
-            "log_recovery": np.where(
-                is_resolved, np.log(np.maximum(filled, stats.LOG_FLOOR_MINUTES)), 0.0
-            ),
             "is_resolved": is_resolved,
             "resolved_weight": is_resolved.astype(float),
             "flags_known": {k: (~np.isnan(v)).astype(float) for k, v in flags.items()},
@@ -208,16 +222,10 @@ def _rows(incidents: pd.DataFrame, quarter_code: np.ndarray, quarters: list[str]
         return _Rows(km_order=km_order.result(), **prepared)
 
 
-def _tally(codes: np.ndarray, groups: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-group sum of ``weights`` (a count without them); code -1 (no group) is dropped.
-
-    Shifting the codes by one and dropping bin 0 spares a masked copy of every array.
-    """
-    return np.bincount(codes + 1, weights, minlength=groups + 1)[1:]
-
-
-class _Tallies:
-    """``_tally`` for one grouping, with the shifted codes computed once."""
+class Tally:
+    """Per-group sums of weights (counts without them) for one grouping; code -1 (no
+    group) is dropped. Shifting the codes by one and dropping bin 0 spares a masked copy
+    of every array; the shifted codes are computed once per grouping."""
 
     def __init__(self, codes: np.ndarray, groups: int) -> None:
         self.shifted, self.groups = codes + 1, groups
@@ -232,7 +240,7 @@ def _grouped(
 ) -> dict[str, np.ndarray]:  # fmt: skip
     """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
     out: dict[str, np.ndarray] = {}
-    tally = _Tallies(codes, groups)
+    tally = Tally(codes, groups)
     count = tally()
     resolved = tally(rows.resolved_weight).astype(np.int64)
     out["incidents"], out["resolved"], out["open"] = count, resolved, count - resolved
@@ -252,7 +260,7 @@ def _grouped(
     out["mttr_median"] = stats.quantile(recovered, 0.5)
     out["mttr_p90"] = stats.quantile(recovered, 0.9)
     for name, p in (("mttr_median", 0.5), ("mttr_p90", 0.9)):
-        interval = stats.bootstrap_quantile_ci(recovered, p)
+        interval = stats.quantile_ci(recovered, p)
         out[f"{name}_ci_low"], out[f"{name}_ci_high"] = interval[:, 0], interval[:, 1]
     out["mttr_n"] = recovered.counts
 
@@ -269,42 +277,28 @@ def _grouped(
             out[rate] = tally(rows.flags_filled[rate]) / n
         out[f"{rate}_n"] = n
 
-    moments = _log_moments(rows, codes, tally)
+    medians = stats.Medians(resolved, out["mttr_median"], *stats.log_median_se(recovered))
     for lag in CHANGES:
-        name = lag.name
         earlier = np.where(group_quarter >= lag.quarters, np.arange(groups) - lag.quarters, -1)
-
-        def shifted(values: np.ndarray, fill: float, earlier=earlier) -> np.ndarray:
-            return np.where(earlier >= 0, values[np.maximum(earlier, 0)], fill)
-
-        then = stats.LogMoments(
-            shifted(moments.n, 0.0), shifted(moments.mean, np.nan), shifted(moments.var, np.nan)
-        )
-        change = stats.compare_periods(
-            moments, then, out["mttr_median"], shifted(out["mttr_median"], np.nan)
-        )
-        out[f"change_{name}_verdict"] = change.verdict
-        out[f"change_{name}_ratio"] = change.ratio
-        out[f"change_{name}_min_detectable"] = change.min_detectable
-        out[f"change_{name}_p_value"] = change.p_value
+        change = stats.compare_medians(medians, medians.shifted(earlier))
+        for part in ("verdict", "ratio", "min_detectable", "min_detectable_rise", "p_value"):
+            out[f"change_{lag.name}_{part}"] = getattr(change, part)
+        # One family per quarter: the teams (or team and breakdown values) compared at once.
+        out[f"change_{lag.name}_q_value"] = stats.benjamini_hochberg(change.p_value, group_quarter)
 
     out["insufficient_data"] = resolved < stats.MIN_RESOLVED
-    out["dora_band"] = settings.dora.band(out["mttr_median"])
+    # A band is a claim about the typical incident: not from fewer than 10 resolved.
+    out["dora_band"] = settings.dora.band(
+        np.where(resolved >= stats.MIN_RESOLVED, out["mttr_median"], np.nan)
+    )
     _slo(out, rows, codes, groups, settings.slo_minutes)
-    out["incidents_per_week"] = count / weeks[group_quarter]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["incidents_per_week"] = np.where(
+            weeks[group_quarter] > 0, count / weeks[group_quarter], np.nan
+        )
     out["impact_minutes"] = np.where(resolved > 0, tally(rows.impact_filled), np.nan)
     out["impact_minutes_n"] = resolved
     return out
-
-
-def _log_moments(rows: _Rows, codes: np.ndarray, tally: _Tallies) -> stats.LogMoments:
-    """``stats.log_moments`` of recovery times from the precomputed logs (no masked copies)."""
-    n = tally(rows.resolved_weight)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = tally(rows.log_recovery) / n
-        deviation = (rows.log_recovery - np.append(mean, 0.0)[codes]) * rows.resolved_weight
-        var = tally(deviation**2) / (n - 1)
-    return stats.LogMoments(n, mean, var)
 
 
 def measures_by_team_quarter(
@@ -346,9 +340,13 @@ def measures_by_team_quarter(
         if by == "severity":
             by_labels = [int(v) if v != NO_VALUE else NO_VALUE for v in by_labels]
 
-    rows = _rows(incidents, quarter_code, quarters, settings)
-    starts, ends = _quarter_bounds(quarters, settings.timezone)
-    weeks = (ends - starts) / (7 * 24 * 60)
+    rows = _rows(incidents, settings)
+    starts, ends = quarter_bounds(quarters, settings.timezone)
+    # A quarter still running when the data were taken counts its weeks so far.
+    as_of = effective_as_of(incidents, settings)
+    if as_of is not None:
+        ends = np.minimum(ends, as_of.value / 60e9)
+    weeks = np.maximum(ends - starts, 0.0) / (7 * 24 * 60)
 
     def level(labels: list[str], level_team: np.ndarray) -> pd.DataFrame:
         in_level = (level_team >= 0) & (quarter_code >= 0)
@@ -412,14 +410,16 @@ def _slo(
 ) -> None:
     """SLO attainment overall and per severity with a target (see the module docstring)."""
     met = rows.slo_met & rows.slo_known
+    tally = Tally(codes, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
-        n = _tally(codes, groups, rows.slo_known).astype(np.int64)
-        out["slo_attainment"] = _tally(codes, groups, met) / n
+        n = tally(rows.slo_known).astype(np.int64)
+        out["slo_attainment"] = tally(met) / n
         out["slo_attainment_n"] = n
         # One pass for every severity: group x severity (1-5) cells.
         cell = np.where(codes >= 0, codes * 6 + rows.slo_severity, -1)
-        n_cell = _tally(cell, groups * 6, rows.slo_known).reshape(groups, 6)
-        met_cell = _tally(cell, groups * 6, met).reshape(groups, 6)
+        by_cell = Tally(cell, groups * 6)
+        n_cell = by_cell(rows.slo_known).reshape(groups, 6)
+        met_cell = by_cell(met).reshape(groups, 6)
         for level in sorted(slo_minutes):
             out[f"slo_sev{level}_attainment"] = met_cell[:, level] / n_cell[:, level]
             out[f"slo_sev{level}_n"] = n_cell[:, level].astype(np.int64)

@@ -13,17 +13,29 @@ from maturity.measures import stats
 from maturity.measures.engine import MeasureSettings
 
 
-def describe(settings: MeasureSettings) -> dict[str, Any]:
-    """How the statistics were computed, for the JSON output and the reports."""
+def describe(settings: MeasureSettings, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
+    """How the statistics were computed, for the JSON output and the reports. ``as_of``:
+    the effective as-of time (``engine.effective_as_of``), when it differs from the
+    settings'."""
     dora = settings.dora
     return {
         "durations": "minutes",
         "confidence_level": 0.90,
-        "confidence_method": "exact bootstrap percentile interval (order statistics)",
-        "change_test": f"Welch t-test on log durations, two-sided, alpha {stats.ALPHA}",
+        "confidence_method": (
+            "distribution-free order-statistic interval (binomial), coverage at least the "
+            "confidence level; null where none exists in the sample"
+        ),
+        "change_test": (
+            "ratio of medians, log scale, McKean-Schrader standard errors (Price and Bonett "
+            f"2002), two-sided, alpha {stats.ALPHA}; ratio is the effect the test measures"
+        ),
+        "multiple_testing": (
+            "Benjamini-Hochberg q_value across the teams of each period and lag; the "
+            "portfolio names movers at q < 0.10"
+        ),
         "min_detectable_power": stats.POWER,
         "insufficient_below_resolved": stats.MIN_RESOLVED,
-        "km_censoring": "open incidents censored at the quarter's end or at as_of",
+        "km_censoring": "open incidents censored at as_of, when the data were taken",
         "dora_bands": {
             "year": dora.year,
             "elite_below": dora.elite,
@@ -32,13 +44,18 @@ def describe(settings: MeasureSettings) -> dict[str, Any]:
             "source": dora.source,
         },
         "slo_minutes": {str(k): v for k, v in sorted(settings.slo_minutes.items())},
-        "as_of": None if settings.as_of is None else pd.Timestamp(settings.as_of).isoformat(),
+        "as_of": _iso(as_of if as_of is not None else settings.as_of),
     }
 
 
+def _iso(stamp: pd.Timestamp | None) -> str | None:
+    return None if stamp is None else pd.Timestamp(stamp).tz_convert("UTC").isoformat()
+
+
 def _clean(value: Any, digits: int) -> Any:
+    """A JSON-safe value: NaN and infinities become None (strict JSON has neither)."""
     if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else round(float(value), digits)
+        return None if not math.isfinite(value) else round(float(value), digits)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.bool_):
@@ -68,7 +85,7 @@ def to_records(table: pd.DataFrame, digits: int = 2) -> list[dict[str, Any]]:
             elif key.startswith("change_"):
                 _, span, *rest = key.split("_")
                 part = "_".join(rest)
-                if part == "p_value" and value is not None:
+                if part in ("p_value", "q_value") and value is not None:
                     value = float(f"{raw[key]:.3g}")  # small p-values keep their digits
                 record.setdefault(f"change_{span}", {})[part] = value
             elif key.startswith("slo_sev"):

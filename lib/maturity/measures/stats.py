@@ -6,10 +6,12 @@ quarters) is one pass of numpy, never a Python loop per group or per resample.
 Durations are minutes. A group with no data gives NaN (``null`` in JSON), never 0.
 
 Why these statistics: ``shared/reference/metrics-research.md``. Recovery times are
-long-tailed, so the medians and 90th percentiles lead; their uncertainty is a bootstrap
-interval; a change between periods is judged by a test on log durations, with the
-smallest change the data could have detected; open incidents are kept in a Kaplan-Meier
-estimate instead of being dropped.
+long-tailed, so the medians and 90th percentiles lead; their uncertainty is a
+distribution-free order-statistic interval whose coverage is at least nominal (none where
+no such interval exists); a change between periods is judged on the ratio of medians, the
+same figure the reports print, with the smallest change the data could have detected;
+open incidents are kept in a Kaplan-Meier estimate instead of being dropped; verdicts
+across many teams control the false discovery rate.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
-#: Durations under this are floored before taking logs (a zero-minute recovery has no log).
-LOG_FLOOR_MINUTES = 1.0 / 60.0
+#: Durations under this are floored before taking logs: exports record whole minutes at
+#: best, so a zero-minute recovery and a 20-second one are the same observation, and a
+#: finer floor would turn zeros into extreme values on the log scale.
+LOG_FLOOR_MINUTES = 1.0
 #: Fewer resolved incidents than this in a period: its statistics are flagged insufficient.
 MIN_RESOLVED = 10
 #: Significance and power behind verdicts and the smallest detectable change.
 ALPHA = 0.05
 POWER = 0.80
+#: The share of false discoveries allowed among the teams a portfolio names as movers.
+FALSE_DISCOVERY_RATE = 0.10
 
 
 @dataclass(frozen=True)
@@ -82,29 +88,39 @@ def quantile(data: Sorted, p: float) -> np.ndarray:
     return out
 
 
-def bootstrap_quantile_ci(data: Sorted, p: float, level: float = 0.90) -> np.ndarray:
-    """Bootstrap percentile interval of each group's ``p`` quantile: ``(groups, 2)`` array.
+def quantile_interval_ranks(
+    counts: np.ndarray, p: float, level: float = 0.90
+) -> tuple[np.ndarray, np.ndarray]:
+    """1-based ranks ``(l, u)`` of the distribution-free interval of the ``p`` quantile.
 
-    This is the *exact* bootstrap: the interval that resampling the incidents with
-    replacement converges to as the number of resamples grows, computed instead of
-    simulated. In a resample of ``n`` values, the quantile is the ``k``-th smallest
-    (``k = ceil(p n)``), and it is at most the ``j``-th smallest value of the sample exactly
-    when at least ``k`` draws fall at or below it: ``P = P(Binomial(n, j/n) >= k) =
-    I_{j/n}(k, n-k+1)``. Inverting that regularised incomplete beta at ``(1-level)/2`` and
-    ``(1+level)/2`` gives the interval's order statistics directly. No random numbers, so
-    the same data always give the same interval (no seed to manage), no Monte Carlo error,
-    and one ``betaincinv`` per group instead of thousands of resamples.
-    ``tests/test_stats.py`` checks it against a brute-force seeded resampling.
+    With ``K ~ Binomial(n, p)`` the number of sample values below the true quantile, the
+    interval ``[x_(l), x_(u)]`` covers it with probability at least ``P(l <= K < u)``,
+    whatever the distribution. ``l`` and ``u`` are the equal-tailed binomial quantiles, so
+    that probability is at least ``level``. Rank 0 where no such interval exists within the
+    sample (``l < 1`` or ``u > n``: at n = 10 there is none for the 90th percentile).
+    """
+    n = counts.astype(float)
+    alpha = 1.0 - level
+    with np.errstate(invalid="ignore"):
+        low = stats.binom.ppf(alpha / 2, n, p)  # P(K <= low - 1) <= alpha / 2
+        high = stats.binom.ppf(1 - alpha / 2, n, p) + 1  # P(K >= high) <= alpha / 2
+    ok = (n > 0) & (low >= 1) & (high <= n)
+    return np.where(ok, low, 0).astype(np.int64), np.where(ok, high, 0).astype(np.int64)
+
+
+def quantile_ci(data: Sorted, p: float, level: float = 0.90) -> np.ndarray:
+    """Distribution-free interval of each group's ``p`` quantile: ``(groups, 2)`` array.
+
+    The order statistics ``quantile_interval_ranks`` chooses, so coverage is at least
+    ``level`` for any continuous distribution (ties only widen it). NaN where no interval
+    reaches ``level`` within the sample: an honest "cannot say" rather than a narrow
+    interval. ``tests/measures/test_stats.py`` checks coverage by seeded simulation.
     """
     out = np.full((len(data.counts), 2), np.nan)
-    has = data.counts > 0
-    n = data.counts[has].astype(float)
-    k = np.clip(np.ceil(p * n - 1e-9), 1, n)
-    start = data.starts[has]
-    for column, tail in enumerate(((1 - level) / 2, (1 + level) / 2)):
-        q = special.betaincinv(k, n - k + 1, tail)
-        j = np.clip(np.ceil(n * q - 1e-9), 1, n).astype(np.int64)
-        out[has, column] = data.values[start + j - 1]
+    low, high = quantile_interval_ranks(data.counts, p, level)
+    ok = low > 0
+    out[ok, 0] = data.values[data.starts[ok] + low[ok] - 1]
+    out[ok, 1] = data.values[data.starts[ok] + high[ok] - 1]
     return out
 
 
@@ -144,11 +160,18 @@ def kaplan_meier_median_sorted(
     position = np.arange(len(times)) - starts[codes]
     at_risk = counts[codes] - position
     factor = np.where(events, 1.0 - 1.0 / at_risk, 1.0)
-    # Floored so a group's last factor (0) cannot put -inf into the running sum that the
-    # next group's offset subtracts.
-    running = np.cumsum(np.log(np.maximum(factor, 1e-300)))
+    # The survival curve is a running product within each group, done as a running sum
+    # of logs over every group at once minus the sum where the group starts. A factor of
+    # 0 (the last at risk recovers) would put -inf in that sum; it means the curve has
+    # reached 0, so it is flagged apart and adds nothing. What the subtraction leaves has
+    # an error of a few ulps of the running sum's magnitude, so the comparison with
+    # log(1/2) allows that much and no more (exact halves, like 6 of 12, must count).
+    hit_zero = factor <= 0.0
+    logs = np.log(np.where(hit_zero, 1.0, factor))
+    running = np.cumsum(logs)
     offset = np.concatenate(([0.0], running))[starts[codes]]
-    reached = running - offset <= np.log(0.5) + 1e-12
+    slack = 64 * np.finfo(float).eps * (np.abs(running) + np.abs(offset) + 1.0)
+    reached = hit_zero | (running - offset <= np.log(0.5) + slack)
     candidate = np.where(reached, np.arange(len(times)), len(times))
     has = counts > 0
     first = np.minimum.reduceat(candidate, starts[has])
@@ -169,29 +192,6 @@ def event_first_order(times: np.ndarray, events: np.ndarray) -> np.ndarray:
     return np.argsort(key)
 
 
-@dataclass(frozen=True)
-class LogMoments:
-    """Per group: count, mean and sample variance of log durations."""
-
-    n: np.ndarray
-    mean: np.ndarray
-    var: np.ndarray
-
-
-def log_moments(values: np.ndarray, codes: np.ndarray, groups: int) -> LogMoments:
-    """Count, mean and variance (ddof 1) of ``log(max(value, 1 s))`` per group."""
-    keep = ~np.isnan(values)
-    logs = np.log(np.maximum(values[keep], LOG_FLOOR_MINUTES))
-    codes = codes[keep]
-    n = np.bincount(codes, minlength=groups).astype(float)
-    total = np.bincount(codes, weights=logs, minlength=groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / n
-        squares = np.bincount(codes, weights=(logs - mean[codes]) ** 2, minlength=groups)
-        var = squares / (n - 1)
-    return LogMoments(n, mean, var)
-
-
 IMPROVED, WORSENED, NO_CHANGE, INSUFFICIENT = (
     "improved",
     "worsened",
@@ -205,59 +205,133 @@ class Change:
     """Per group: the verdict on a change between two periods, and what backs it."""
 
     verdict: np.ndarray  # str
-    ratio: np.ndarray  # median now / median then
-    min_detectable: np.ndarray  # smallest detectable change, as a ratio below 1
+    ratio: np.ndarray  # median now / median then: the effect the test measures
+    min_detectable: np.ndarray  # smallest detectable drop, as a ratio below 1
+    min_detectable_rise: np.ndarray  # smallest detectable rise, as a ratio above 1
     p_value: np.ndarray
 
 
-def compare_periods(
-    now: LogMoments,
-    then: LogMoments,
-    median_now: np.ndarray,
-    median_then: np.ndarray,
+def log_median_se(data: Sorted) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the median of log durations and its standard error, distribution-free.
+
+    McKean and Schrader's estimate from two order statistics, ``SE = (log x_(n-c+1) -
+    log x_(c)) / (2 z)`` with ``c = round((n + 1) / 2 - z sqrt(n / 4))``, ``z`` the 97.5%
+    normal quantile: the standard error behind Price and Bonett's (2002) interval for a
+    ratio of medians. Durations are floored at ``LOG_FLOOR_MINUTES`` before logs. Order
+    statistics make it robust to ties, zeros and long tails alike.
+    """
+    n = data.counts.astype(float)
+    z = stats.norm.ppf(0.975)
+    has = data.counts > 0
+    c = np.clip(np.round((n + 1) / 2 - z * np.sqrt(n / 4)), 1, np.maximum(n, 1)).astype(np.int64)
+    start = data.starts
+    index_low = np.where(has, start + c - 1, 0)
+    index_high = np.where(has, start + data.counts - c, 0)
+    values = np.log(np.maximum(data.values, LOG_FLOOR_MINUTES)) if len(data.values) else data.values
+    if len(values) == 0:
+        return np.full(len(n), np.nan), np.full(len(n), np.nan)
+    se = np.where(has, (values[index_high] - values[index_low]) / (2 * z), np.nan)
+    median = np.log(np.maximum(quantile(data, 0.5), LOG_FLOOR_MINUTES))
+    return median, se
+
+
+@dataclass(frozen=True)
+class Medians:
+    """Per group: resolved count, median, and the log median with its standard error."""
+
+    n: np.ndarray
+    median: np.ndarray
+    log_median: np.ndarray
+    log_se: np.ndarray
+
+    def shifted(self, earlier: np.ndarray) -> Medians:
+        """Each group's values taken from group ``earlier`` (-1: none, giving no data)."""
+
+        def take(values: np.ndarray, fill: float) -> np.ndarray:
+            return np.where(earlier >= 0, values[np.maximum(earlier, 0)], fill)
+
+        return Medians(
+            take(self.n, 0),
+            take(self.median, np.nan),
+            take(self.log_median, np.nan),
+            take(self.log_se, np.nan),
+        )
+
+
+def compare_medians(
+    now: Medians,
+    then: Medians,
     *,
     min_resolved: int = MIN_RESOLVED,
 ) -> Change:
-    """Is each group's recovery time now different from then, beyond noise?
+    """Is each group's median recovery time now different from then, beyond noise?
 
-    Welch's t-test on log durations (recovery times are roughly log-normal, so a
-    difference of log means is a ratio of typical durations), two-sided at ``ALPHA``.
-    ``improved``/``worsened`` only when significant; ``no_detectable_change`` otherwise;
-    ``insufficient_data`` when either period has fewer than ``min_resolved`` resolved
-    incidents. ``min_detectable`` is the smallest change this test would detect with
-    ``POWER`` at these sample sizes and the pooled spread, as a ratio: a fall to that
-    fraction of the earlier typical duration, or a rise to its inverse (0.61 means a
-    change of 39% or more; cf. the research's table for log-SD 1.25).
+    ``now`` and ``then`` hold each group's count and median (``quantile``) and its log
+    median and standard error (``log_median_se``). The test is on the ratio of medians, the figure
+    the reports print beside the verdict, so the two can never disagree: ``z = log(ratio)
+    / sqrt(SE_now^2 + SE_then^2)``, two-sided at ``ALPHA`` (Price and Bonett's interval
+    for a ratio of medians excludes 1 exactly when this test rejects). ``improved`` or
+    ``worsened`` only when significant, in the direction of the ratio;
+    ``no_detectable_change`` otherwise; ``insufficient_data`` when either period has fewer
+    than ``min_resolved`` resolved incidents. ``ratio`` is None (NaN) where the earlier
+    median is 0 (no Infinity). ``min_detectable``: the smallest drop this test would
+    detect with ``POWER`` at these spreads and sample sizes, as a ratio below 1;
+    ``min_detectable_rise`` the smallest rise, its inverse.
     """
+    n_now, median_now, log_now, se_now = now.n, now.median, now.log_median, now.log_se
+    n_then, median_then, log_then, se_then = then.n, then.median, then.log_median, then.log_se
     with np.errstate(invalid="ignore", divide="ignore"):
-        se2 = now.var / now.n + then.var / then.n
-        se = np.sqrt(se2)
-        t = (now.mean - then.mean) / se
-        df = se2**2 / (
-            (now.var / now.n) ** 2 / (now.n - 1) + (then.var / then.n) ** 2 / (then.n - 1)
+        ratio = np.where(median_then > 0, median_now / median_then, np.nan)
+        difference = log_now - log_then
+        se = np.sqrt(se_now**2 + se_then**2)
+        z = difference / se
+        p_value = np.where(
+            se > 0, 2 * stats.norm.sf(np.abs(z)), np.where(difference != 0, 0.0, 1.0)
         )
-        p_value = 2 * stats.t.sf(np.abs(t), df)
-        pooled = np.sqrt(((now.n - 1) * now.var + (then.n - 1) * then.var) / (now.n + then.n - 2))
-        z = stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER)
-        min_detectable = np.exp(-z * pooled * np.sqrt(1 / now.n + 1 / then.n))
-        ratio = median_now / median_then
-    # A spread needs two values on each side.
-    min_detectable = np.where((now.n >= 2) & (then.n >= 2), min_detectable, np.nan)
-    enough = (now.n >= min_resolved) & (then.n >= min_resolved)
+        reach = stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER)
+        min_detectable = np.exp(-reach * se)
+    enough = (n_now >= min_resolved) & (n_then >= min_resolved)
+    min_detectable = np.where(enough, min_detectable, np.nan)
+    significant = enough & (p_value < ALPHA)
     verdict = np.where(
         ~enough,
         INSUFFICIENT,
-        np.where(p_value < ALPHA, np.where(now.mean < then.mean, IMPROVED, WORSENED), NO_CHANGE),
+        np.where(significant, np.where(difference < 0, IMPROVED, WORSENED), NO_CHANGE),
     )
-    # A zero spread (identical durations) leaves p undefined: any difference is real.
-    verdict = np.where(
-        enough & np.isnan(p_value),
-        np.where(
-            now.mean < then.mean, IMPROVED, np.where(now.mean > then.mean, WORSENED, NO_CHANGE)
-        ),
-        verdict,
-    )
-    return Change(verdict.astype(object), ratio, min_detectable, p_value)
+    p_value = np.where(enough, p_value, np.nan)
+    with np.errstate(divide="ignore"):
+        rise = 1.0 / min_detectable
+    return Change(verdict.astype(object), ratio, min_detectable, rise, p_value)
+
+
+def benjamini_hochberg(p_values: np.ndarray, families: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values) within each family.
+
+    ``families``: an integer per test (the tests of one period and lag across teams form
+    one family); NaN p-values take no part and get NaN. A verdict whose q-value is below
+    the chosen false discovery rate (10% in the reports) keeps that share of false
+    discoveries among the teams called movers, however many teams there are.
+    """
+    q = np.full(len(p_values), np.nan)
+    valid = np.flatnonzero(~np.isnan(p_values))
+    if len(valid) == 0:
+        return q
+    order = valid[np.lexsort((p_values[valid], families[valid]))]
+    fam = families[order]
+    starts = np.flatnonzero(np.r_[True, fam[1:] != fam[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    size = np.repeat(sizes, sizes)
+    rank = np.arange(len(order)) - np.repeat(starts, sizes) + 1
+    adjusted = p_values[order] * size / rank
+    # Step-up: the running minimum from the largest p down, within each family.
+    reversed_ = adjusted[::-1]
+    fam_reversed = fam[::-1]
+    out = np.empty_like(reversed_)
+    bounds = np.flatnonzero(np.r_[True, fam_reversed[1:] != fam_reversed[:-1]])
+    for begin, end in zip(bounds, np.r_[bounds[1:], len(order)], strict=True):
+        out[begin:end] = np.minimum.accumulate(reversed_[begin:end])
+    q[order] = np.minimum(out[::-1], 1.0)
+    return q
 
 
 @dataclass(frozen=True)

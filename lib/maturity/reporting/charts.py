@@ -62,8 +62,10 @@ def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.LayerChart:
         ],
     )
     lines = base.mark_line(point=True).transform_filter("isValid(datum.minutes)")
-    if "mttr_median_ci_low" not in measures:
-        return lines
+    if "mttr_median_ci_low" not in measures or measures["mttr_median_ci_low"].isna().all():
+        # No quarter has an interval (too few incidents): no band, rather than an empty
+        # layer whose scale Vega cannot size.
+        return alt.LayerChart(layer=[lines], title=title)
     band = (
         alt.Chart(measures.assign(band="Median, 90% CI"))
         .mark_area(opacity=0.18, color=COLOURS["median"])

@@ -13,6 +13,7 @@ from IPython.display import HTML
 
 from maturity.assessment.rubric import load_rubric
 from maturity.measures.definitions import ALL_TEAMS, CHANGES
+from maturity.measures.stats import FALSE_DISCOVERY_RATE as FDR
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
 from maturity.reporting.formatting import MISSING, format_interval, format_minutes
@@ -128,7 +129,10 @@ def where_to_invest(portfolio: ReviewQuarter, count: int = 6) -> HTML:
                 ).format(portfolio.organisation.teams[key].name, f"{gap:.2f}")
             )
     for key, team in sorted(portfolio.organisation.teams.items()):
-        if portfolio.row(key)["change_yoy"]["verdict"] == "worsened":
+        change = portfolio.row(key)["change_yoy"]
+        # Named only when the change survives the false-discovery control across teams.
+        q_value = change["q_value"]
+        if change["verdict"] == "worsened" and q_value is not None and q_value < FDR:
             entries.append(
                 Markup("<b>{}</b>: recovery is slower than a year ago, beyond noise.").format(
                     team.name

@@ -111,9 +111,11 @@ def change_sentence(change: dict[str, Any], earlier: str, earlier_median: float 
         return Markup("Against {}{}: <b>{}</b>, recovery is {} beyond noise (p = {}).").format(
             earlier, moved, verdict, direction, f"{change['p_value']:.2g}"
         )
+    rise = change.get("min_detectable_rise")
     reach = (
-        f"; at these volumes only a change of {1 - detectable:.0%} or more would show"
-        if detectable is not None
+        f"; at these volumes only a drop of {1 - detectable:.0%} or a rise of "
+        f"{rise - 1:.0%} or more would show"
+        if detectable is not None and rise is not None
         else ""
     )
     return Markup("Against {}{}: <b>no detectable change</b>{}.").format(earlier, moved, reach)
