@@ -166,26 +166,18 @@ def effective_as_of(incidents: pd.DataFrame, settings: MeasureSettings) -> pd.Ti
     here for rates per week."""
     if settings.as_of is not None:
         return pd.Timestamp(settings.as_of).tz_convert("UTC")
-    minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
-    latest = _as_of_minutes(minutes, settings)
-    return None if np.isnan(latest) else pd.Timestamp(int(latest * 60e9), tz="UTC")
+    latest = [incidents[c].max() for c in _TIMESTAMPS if incidents[c].notna().any()]
+    return pd.Timestamp(max(latest)).tz_convert("UTC") if latest else None
 
 
-def _as_of_minutes(minutes: dict[str, np.ndarray], settings: MeasureSettings) -> float:
-    if settings.as_of is not None:
-        return float(pd.Timestamp(settings.as_of).value / 60e9)
-    latest = [np.nanmax(v) for v in minutes.values() if not np.isnan(v).all()]
-    return float(max(latest, default=np.nan))
-
-
-def _rows(incidents: pd.DataFrame, settings: MeasureSettings) -> _Rows:
+def _rows(incidents: pd.DataFrame, settings: MeasureSettings, as_of: float) -> _Rows:
+    """Per-incident arrays; ``as_of`` (epoch minutes, NaN for none) censors open ones."""
     minutes = {c: _epoch_minutes(incidents[c]) for c in _TIMESTAMPS}
     detected, resolved_at = minutes["detected_at"], minutes["resolved_at"]
     recovery = resolved_at - detected
     is_resolved = ~np.isnan(recovery)
     # Open incidents are still running: censored at the data's as-of time, the moment the
     # exports were taken; a resolved incident keeps its full duration however late.
-    as_of = _as_of_minutes(minutes, settings)
     open_for = np.where(is_resolved, np.nan, np.maximum(as_of - detected, 0.0))
     km_times = np.where(is_resolved, recovery, open_for)
     with ThreadPoolExecutor(max_workers=1) as sorter:
@@ -340,12 +332,13 @@ def measures_by_team_quarter(
         if by == "severity":
             by_labels = [int(v) if v != NO_VALUE else NO_VALUE for v in by_labels]
 
-    rows = _rows(incidents, settings)
+    as_of = effective_as_of(incidents, settings)
+    as_of_minutes = np.nan if as_of is None else as_of.value / 60e9
+    rows = _rows(incidents, settings, as_of_minutes)
     starts, ends = quarter_bounds(quarters, settings.timezone)
     # A quarter still running when the data were taken counts its weeks so far.
-    as_of = effective_as_of(incidents, settings)
     if as_of is not None:
-        ends = np.minimum(ends, as_of.value / 60e9)
+        ends = np.minimum(ends, as_of_minutes)
     weeks = np.maximum(ends - starts, 0.0) / (7 * 24 * 60)
 
     def level(labels: list[str], level_team: np.ndarray) -> pd.DataFrame:

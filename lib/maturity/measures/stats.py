@@ -227,9 +227,9 @@ def log_median_se(data: Sorted) -> tuple[np.ndarray, np.ndarray]:
     start = data.starts
     index_low = np.where(has, start + c - 1, 0)
     index_high = np.where(has, start + data.counts - c, 0)
-    values = np.log(np.maximum(data.values, LOG_FLOOR_MINUTES)) if len(data.values) else data.values
-    if len(values) == 0:
+    if len(data.values) == 0:
         return np.full(len(n), np.nan), np.full(len(n), np.nan)
+    values = np.log(np.maximum(data.values, LOG_FLOOR_MINUTES))
     se = np.where(has, (values[index_high] - values[index_low]) / (2 * z), np.nan)
     median = np.log(np.maximum(quantile(data, 0.5), LOG_FLOOR_MINUTES))
     return median, se
