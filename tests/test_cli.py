@@ -192,14 +192,33 @@ def test_empty_and_not_a_spreadsheet(tmp_path: Path) -> None:
     assert_one_line_error(run_maturity("validate", str(picture)), 2, "not a text CSV file")
 
 
-def test_review_stops_at_a_bad_answers_file(tmp_path: Path) -> None:
+@pytest.mark.notebooks
+def test_a_broken_answers_file_fails_its_team_only(tmp_path: Path) -> None:
+    """Issue 10 finding 8: a misspelled file name and a bad answer each belong to one team;
+    the review writes every report, says what is wrong, and exits 1."""
     from conftest import tiny_files, write_assessment
 
-    bad = "team: alpha\nperiod: 2026-Q3\nanswers:\n  process.3a: sometimes\n"
-    root = write_assessment(tmp_path / "org", tiny_files(), answers={"2026-Q3": {"alpha": bad}})
+    bad = "team: beta\nperiod: 2026-Q3\nanswers:\n  process.3a: sometimes\n"
+    misspelled = "team: alpha\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n"
+    answers = {"2026-Q3": {"alpah": misspelled, "beta": bad, "zzz": misspelled}}
+    root = write_assessment(tmp_path / "org", tiny_files(), answers=answers)
     run = run_maturity("review", str(root), "--out", str(tmp_path / "reports"), "--no-pdf")
-    assert_one_line_error(run, 2, "answers/2026-Q3/alpha.yaml: process.3a: answer 'sometimes'")
-    assert not (tmp_path / "reports" / "org" / "2026-Q3" / "teams").exists()
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "answers/2026-Q3/zzz.yaml: no team 'zzz'" in run.stderr
+    assert "2 of 3 reports failed" in run.stderr
+    out = tmp_path / "reports" / "org" / "2026-Q3"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed"
+    assert any("zzz.yaml" in p for p in summary["problems"])
+    errors = {t["team"]: t["error"] for t in summary["teams"]}
+    assert "did you mean alpha?" in errors["alpha"]
+    assert "process.3a: answer 'sometimes'" in errors["beta"]
+    alpha = (out / "teams" / "alpha.html").read_text()
+    beta = (out / "teams" / "beta.html").read_text()
+    assert "answers/2026-Q3/alpah.yaml" in alpha and "did you mean alpha?" in alpha
+    assert "answer &#39;sometimes&#39;" in beta or "answer 'sometimes'" in beta
+    assert summary["portfolio"]["status"] == "ok"
+    assert "zzz.yaml" in (out / "index.html").read_text()
 
 
 def test_measures_json_is_strict_json_with_as_of(make_assessment) -> None:
@@ -226,3 +245,90 @@ def test_measures_json_is_strict_json_with_as_of(make_assessment) -> None:
     q3 = next(r for r in payload["measures"] if r["team"] == "alpha" and r["period"] == "2026-Q3")
     assert q3["change_qoq"]["ratio"] is None and q3["change_qoq"]["verdict"] == "worsened"
     assert set(q3["change_qoq"]) >= {"verdict", "ratio", "min_detectable", "q_value"}
+
+
+# --- issue 10: measures window and widths, template checks, score labels -----------------
+
+LONG_HISTORY = Path(__file__).parent / "fixtures" / "exports" / "generic-long-history.csv"
+
+
+def test_measures_shows_the_last_eight_quarters_by_default() -> None:
+    run = run_maturity("measures", str(LONG_HISTORY))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    periods = sorted({line.split()[1] for line in lines[1:] if line.split()[1:2] != []
+                      and line.split()[1].startswith("20")})  # fmt: skip
+    assert periods[0] == "2024-Q4" and periods[-1] == "2026-Q3" and len(periods) == 8
+    assert "--all shows every quarter" in lines[-1] and "data from 2015-Q3" in lines[-1]
+    everything = run_maturity("measures", str(LONG_HISTORY), "--all").stdout
+    assert "2015-Q3" in everything and "2019-Q2" in everything
+    since = run_maturity("measures", str(LONG_HISTORY), "--since", "2026-Q2").stdout
+    assert {line.split()[1] for line in since.splitlines()[1:3]} == {"2026-Q2", "2026-Q3"}
+    full = json.loads(run_maturity("measures", str(LONG_HISTORY), "--json").stdout)
+    assert min(r["period"] for r in full["measures"]) == "2015-Q3"  # JSON: every quarter
+
+
+def test_measures_columns_fit_a_long_team_key() -> None:
+    lines = run_maturity("measures", str(LONG_HISTORY)).stdout.splitlines()[:-1]
+    header = lines[0]
+    # The period column starts at the same offset on every line, past the longest key...
+    starts = {line.index(" 20") + 1 for line in lines[1:]}
+    assert starts == {header.index("period")}
+    assert header.index("period") > len("platform-reliability-engineering-x")
+    # ...and numbers end under the end of their heading.
+    end = header.index("incidents") + len("incidents")
+    assert all(line[end - 1].isdigit() and line[end] == " " for line in lines[1:])
+
+
+def test_measures_since_must_be_a_quarter() -> None:
+    assert_one_line_error(
+        run_maturity("measures", str(LONG_HISTORY), "--since", "2026Q2"), 2, "2026Q2"
+    )
+
+
+def test_template_checks_the_team_against_the_assessment(tmp_path: Path) -> None:
+    out = tmp_path / "q.xlsx"
+    run = run_maturity("template", "--team", "chekout", "--quarter", "2026-Q3", "--out",
+                       str(out), "--assessment", str(EXAMPLE))  # fmt: skip
+    assert_one_line_error(run, 2, "no team 'chekout'")
+    assert "teams: data-platform, identity, mobile, payments" in run.stderr
+    assert not out.exists()
+    run = run_maturity("template", "--team", "payments", "--quarter", "2026-Q3", "--out",
+                       str(out), "--assessment", str(EXAMPLE))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    from openpyxl import load_workbook
+
+    cover = load_workbook(out)["Cover"]
+    assert cover["A2"].value.endswith(": Payments")
+    texts = [str(c.value) for row in cover.iter_rows() for c in row if c.value]
+    fill_line = next(t for t in texts if "assessors and the date" in t)
+    assert "above" in fill_line and "below" not in fill_line
+    # the fields the instructions point at sit above them
+    assessors_row = next(c.row for row in cover.iter_rows() for c in row if c.value == "Assessors")
+    instructions_row = next(c.row for row in cover.iter_rows() for c in row if c.value == fill_line)
+    assert assessors_row < instructions_row
+
+
+def test_template_without_assessment_says_the_key_is_unchecked(tmp_path: Path) -> None:
+    run = run_maturity("template", "--team", "anything", "--quarter", "2026-Q3", "--out",
+                       str(tmp_path / "q.xlsx"))  # fmt: skip
+    assert run.returncode == 0 and "--assessment PATH checks it" in run.stdout
+
+
+def test_score_text_shows_the_supported_scores_json_has() -> None:
+    """Finding 9: every team's claimed and supported levels and scores, in every column."""
+    text = run_maturity("score", str(EXAMPLE))
+    data = json.loads(run_maturity("score", str(EXAMPLE), "--json").stdout)
+    assert text.returncode == 0, text.stderr
+    lines = {line.split()[0]: line for line in text.stdout.splitlines()[2:]}
+    checked_differs = False
+    for score in data["scores"]:
+        cells = lines[score["team"]].split()[1:11]
+        parts = [score["overall"], *(score["categories"][c] for c in
+                 ("people", "process", "technology", "measurement"))]  # fmt: skip
+        for part, (levels, scores) in zip(parts, zip(cells[::2], cells[1::2], strict=True),
+                                          strict=True):  # fmt: skip
+            assert levels == f"{part['level']}/{part['evidence_level']}"
+            assert scores == f"({part['score']:.2f}/{part['evidence_score']:.2f})"
+            checked_differs |= part["score"] != part["evidence_score"]
+    assert checked_differs  # the example has contradicted claims: the test can tell them apart

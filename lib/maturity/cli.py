@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import maturity
-from maturity.errors import MaturityError, NoUsableDataError
+from maturity.errors import ConfigError, MaturityError, NoUsableDataError
 
 
 def _print_json(payload: dict[str, Any]) -> None:
@@ -88,31 +88,66 @@ def cmd_measures(args: argparse.Namespace) -> int:
     if loaded.count("used") == 0:
         raise NoUsableDataError(f"{args.path}: no usable incident ({loaded.rows_read} rows read)")
     table = measures_by_team_quarter(loaded.incidents, teams=teams, by=args.by, settings=settings)
+    shown_from = _first_quarter_shown(table, args, default_all=args.json)
+    if shown_from:
+        table = table[table["period"] >= shown_from]
     if args.json:
         _print_json(
             {"measures": to_records(table), "quality": loaded.quality(),
              "statistics": describe(settings, effective_as_of(loaded.incidents, settings))}
         )  # fmt: skip
         return 0
-    from maturity.reporting.team_report import format_minutes
-
-    by = [args.by] if args.by else []
-    print(
-        f"{'team':<16} " + "".join(f"{b:<20} " for b in by) + f"{'period':<8} {'incidents':>9} "
-        f"{'open':>5} {'median':>9} {'90% CI':>17} {'p90':>9} {'mean':>9}  change vs last quarter"
-    )
-    for r in to_records(table):
-        ci = r["mttr_median_ci"]
-        interval = f"{format_minutes(ci[0])}-{format_minutes(ci[1])}" if ci else "—"
-        change = r["change_qoq"]["verdict"].replace("_", " ")
-        print(
-            f"{r['team']:<16} "
-            + "".join(f"{str(r[b])[:20]:<20} " for b in by)
-            + f"{r['period']:<8} {r['incidents']:>9} {r['open']:>5} "
-            f"{format_minutes(r['mttr_median']):>9} {interval:>17} "
-            f"{format_minutes(r['mttr_p90']):>9} {format_minutes(r['mttr']):>9}  {change}"
-        )
+    print(_measures_table(to_records(table), [args.by] if args.by else []))
+    quarters = sorted(loaded.incidents["quarter"].dropna().unique())
+    if shown_from and quarters and quarters[0] < shown_from:
+        print(f"(quarters from {shown_from}; data from {quarters[0]}: --all shows every quarter, "
+              "--since YYYY-Qn from a chosen one)")  # fmt: skip
     return 0
+
+
+#: Quarters ``maturity measures`` prints by default: the latest with data and those before.
+DEFAULT_QUARTERS = 8
+
+
+def _first_quarter_shown(table: Any, args: argparse.Namespace, *, default_all: bool) -> str | None:
+    """The first quarter to show: ``--since``, none with ``--all`` (or by default for JSON,
+    which scripts read whole), else the last ``DEFAULT_QUARTERS`` ending with the latest."""
+    from maturity.periods import parse_quarter, shift_quarter
+
+    if args.since:
+        parse_quarter(args.since)
+        return str(args.since)
+    if args.all or default_all or table.empty:
+        return None
+    with_data = table.loc[table["incidents"] > 0, "period"]
+    latest = with_data.max() if len(with_data) else table["period"].max()
+    return shift_quarter(str(latest), 1 - DEFAULT_QUARTERS)
+
+
+def _measures_table(records: list[dict[str, Any]], by: list[str]) -> str:
+    """The measures as aligned text, each column as wide as its longest cell."""
+    from maturity.reporting.formatting import format_minutes
+
+    header = ["team", *by, "period", "incidents", "open", "median", "90% CI", "p90", "mean",
+              "change vs last quarter"]  # fmt: skip
+    rows = []
+    for r in records:
+        ci = r["mttr_median_ci"]
+        rows.append([
+            str(r["team"]), *(str(r[b]) for b in by), r["period"], str(r["incidents"]),
+            str(r["open"]), format_minutes(r["mttr_median"]),
+            f"{format_minutes(ci[0])}-{format_minutes(ci[1])}" if ci else "—",
+            format_minutes(r["mttr_p90"]), format_minutes(r["mttr"]),
+            r["change_qoq"]["verdict"].replace("_", " "),
+        ])  # fmt: skip
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    left = {0, *range(1, 2 + len(by)), len(header) - 1}  # text columns; numbers align right
+    lines = []
+    for row in [header, *rows]:
+        cells = [c.ljust(w) if i in left else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]  # fmt: skip
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -120,6 +155,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     def progress(result: Any) -> None:
         state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        if result.warning:
+            state += f" ({result.warning})"
         print(f"  {result.team:<16} {state} ({result.seconds:.1f} s)", flush=True)
 
     print(f"reviewing {args.path} ...", flush=True)
@@ -128,11 +165,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         progress=progress,
     )  # fmt: skip
     print(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}")
+    for problem in review.problems:
+        print(f"maturity: {problem}", file=sys.stderr)
     if review.failed:
         total = len(review.teams) + 1  # and the portfolio
         print(f"{len(review.failed)} of {total} reports failed", file=sys.stderr)
-        return 1
-    return 0
+    return 0 if review.ok else 1
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -146,38 +184,53 @@ def cmd_score(args: argparse.Namespace) -> int:
         if not answered:
             raise NoUsableDataError(f"{assessment.key}: no answers under answers/<YYYY-Qn>/")
         quarter = answered[-1]
-    results = assess_quarter(assessment, quarter)
+    problems: list[Any] = []
+    results = assess_quarter(assessment, quarter, problems=problems)
     missing = sorted(set(assessment.teams) - set(results))
     if args.json:
-        _print_json({"scores": [r.to_json() for r in results.values()], "missing": missing})
-        return 0
-    print(
-        f"{assessment.name} {quarter}: level claimed / level the incident data "
-        "supports (evidence score)"
-    )
-    print(f"{'team':<16} {'overall':>13} " + " ".join(f"{c:>13}" for c in ("people", "process",
-          "technology", "measurement")) + "  contradicted")  # fmt: skip
+        _print_json({"scores": [r.to_json() for r in results.values()], "missing": missing,
+                     "problems": [vars(p) for p in problems]})  # fmt: skip
+        return ConfigError.exit_code if problems else 0
+    print(f"{assessment.name} {quarter}: level claimed/supported by the incident data "
+          "(score claimed/supported)")  # fmt: skip
+    width = max(len(t) for t in [*assessment.teams, "team"])
+    columns = ("overall", "people", "process", "technology", "measurement")
+    print(f"{'team':<{width}} " + " ".join(f"{c:>15}" for c in columns) + "  contradicted")
     for team, result in results.items():
         score = result.score
-        cells = [f"{score.overall['level']}/{score.overall['evidence_level']} "
-                 f"({score.overall['score']:.2f})"]  # fmt: skip
-        cells += [
-            f"{c.level}/{c.evidence_level} ({c.score:.2f})" for c in score.categories.values()
-        ]
+        o = score.overall
+        cells = [f"{o['level']}/{o['evidence_level']} ({o['score']:.2f}/{o['evidence_score']:.2f})"]
+        cells += [f"{c.level}/{c.evidence_level} ({c.score:.2f}/{c.evidence_score:.2f})"
+                  for c in score.categories.values()]  # fmt: skip
         contradicted = [s.id for s in score.statements if s.evidence == "contradicted" and s.value]
-        print(f"{team:<16} " + " ".join(f"{c:>13}" for c in cells) + "  " + ", ".join(contradicted))
+        print(f"{team:<{width}} " + " ".join(f"{c:>15}" for c in cells) + "  "
+              + ", ".join(contradicted))  # fmt: skip
+    broken = {p.team for p in problems if p.period == quarter}
     for team in missing:
-        print(f"{team:<16} no answers for {quarter}")
-    return 0
+        if team not in broken:
+            print(f"{team:<{width}} no answers for {quarter}")
+    for problem in problems:
+        print(f"maturity: {problem.message}", file=sys.stderr)
+    return ConfigError.exit_code if problems else 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     from maturity.assessment.questionnaire import write_template
     from maturity.assessment.rubric import load_rubric
+    from maturity.organisation import load_organisation
+    from maturity.periods import parse_quarter
 
-    path = write_template(load_rubric(), args.team, args.quarter, Path(args.out))
+    parse_quarter(args.quarter)
+    name = None
+    if args.assessment:
+        organisation = load_organisation(args.assessment)
+        name = organisation.team(args.team).name  # an unknown team lists the valid keys
+    path = write_template(load_rubric(), args.team, args.quarter, Path(args.out), team_name=name)
+    where = f"{args.assessment}/" if args.assessment else "the assessment folder's "
     print(f"wrote {path}: fill in the Questionnaire sheet, save it as "
-          f"answers/{args.quarter}/{args.team}.xlsx in the assessment folder")  # fmt: skip
+          f"{where}answers/{args.quarter}/{args.team}.xlsx")  # fmt: skip
+    if not args.assessment:
+        print("(the team key is not checked: --assessment PATH checks it and adds the team's name)")
     return 0
 
 
@@ -200,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="assessment folder or an export file")
     p.add_argument("--json", action="store_true", help="print measures and quality as JSON")
     p.add_argument("--by", choices=("severity", "service"), help="also break down by this")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--since", metavar="YYYY-Qn", help="show quarters from this one on")
+    shown.add_argument("--all", action="store_true",
+                       help=f"show every quarter (default: the last {DEFAULT_QUARTERS} with data; "
+                            "JSON: every quarter)")  # fmt: skip
     p.set_defaults(func=cmd_measures)
 
     p = sub.add_parser("score", help="maturity per team for a quarter, checked against data")
@@ -212,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", required=True, help="team key")
     p.add_argument("--quarter", required=True, help="YYYY-Qn")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument(
+        "--assessment",
+        metavar="PATH",
+        help="assessment folder: checks the team key and takes the team's name",
+    )
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("review", help="the whole quarterly review: reports for every team")

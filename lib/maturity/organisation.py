@@ -6,7 +6,8 @@ See DESIGN.md "Input layout". The folder's name is the organisation's key (repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,11 +23,14 @@ INCIDENT_SUFFIXES = (".csv", ".xlsx")
 
 @dataclass(frozen=True)
 class Team:
-    """A team of the organisation: its key (used in file names and JSON), name and services."""
+    """A team of the organisation: its key (used in file names and JSON), name, services,
+    and aliases: other names and ids the incident tools use for it (an escalation policy,
+    a ServiceNow assignment group's sys_id)."""
 
     key: str
     name: str
     services: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class SourceSettings:
     timezone: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  # canonical column -> file's header
     day_first: bool | None = None  # None: decided from the file
+    severity_map: dict[str, int] = field(default_factory=dict)  # cell text -> severity 1-5
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Organisation:
     evidence_thresholds: dict[str, Any] = field(default_factory=dict)
     dora_bands: dict[str, Any] = field(default_factory=dict)  # year, elite, high, medium
     as_of: pd.Timestamp | None = None  # when the exports were taken (UTC); None: from the data
+    severity_map: dict[str, int] = field(default_factory=dict)  # for every source
 
     @property
     def key(self) -> str:
@@ -63,7 +69,9 @@ class Organisation:
         """The error for a team key not in assessment.yaml, listing the valid keys."""
         known = ", ".join(sorted(self.teams)) or "none"
         place = where or f"{self.key}/assessment.yaml"
-        return ConfigError(f"{place}: no team {key!r} in assessment.yaml (teams: {known})")
+        close = difflib.get_close_matches(str(key).lower(), sorted(self.teams), n=1, cutoff=0.75)
+        guess = f"; did you mean {close[0]}?" if close else ""
+        return ConfigError(f"{place}: no team {key!r} in assessment.yaml (teams: {known}){guess}")
 
     def team(self, key: str) -> Team:
         """The team with this key; a ConfigError listing the valid keys otherwise."""
@@ -88,8 +96,8 @@ class Organisation:
         """The ``sources:`` entry for ``path``, or defaults when it has none."""
         for source in self.sources:
             if (self.root / source.path).resolve() == path.resolve():
-                return source
-        return SourceSettings(path=self.relative(path))
+                return replace(source, severity_map={**self.severity_map, **source.severity_map})
+        return SourceSettings(path=self.relative(path), severity_map=dict(self.severity_map))
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the assessment folder where it lies inside it (for messages)."""
@@ -166,14 +174,13 @@ def load_organisation(path: str | Path) -> Organisation:
         spec = spec or {}
         if not isinstance(spec, dict):
             raise ConfigError(f"{file}: team {key!r} must be a mapping with name and services")
-        services = spec.get("services") or []
-        if isinstance(services, str):
-            services = [services]
         teams[str(key)] = Team(
             key=str(key),
             name=str(spec.get("name") or key),
-            services=tuple(str(s) for s in services),
+            services=_names(spec.get("services"), f"{file}: teams.{key}.services"),
+            aliases=_names(spec.get("aliases"), f"{file}: teams.{key}.aliases"),
         )
+    _check_unique_names(teams, file)
 
     sources = []
     for i, spec in enumerate(data.get("sources") or [], start=1):
@@ -187,6 +194,9 @@ def load_organisation(path: str | Path) -> Organisation:
                 timezone=check_timezone(tz, f"{file}: sources entry {i}") if tz else None,
                 columns={str(k): str(v) for k, v in (spec.get("columns") or {}).items()},
                 day_first=spec.get("day_first"),
+                severity_map=_severity_map(
+                    spec.get("severity_map"), f"{file}: sources entry {i}: severity_map"
+                ),
             )
         )
 
@@ -209,7 +219,48 @@ def load_organisation(path: str | Path) -> Organisation:
         evidence_thresholds=dict(data.get("evidence_thresholds") or {}),
         dora_bands=_dora_bands(data.get("dora_bands"), file),
         as_of=_as_of(data.get("as_of"), file, timezone),
+        severity_map=_severity_map(data.get("severity_map"), f"{file}: severity_map"),
     )
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    """A list of names (or one name) as stripped text."""
+    if value is None:
+        return ()
+    if isinstance(value, str | int):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ConfigError(f"{where}: expected a list of names")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _check_unique_names(teams: dict[str, Team], file: Path) -> None:
+    """A name, alias or service that points at two teams would attribute rows at random."""
+    owners: dict[tuple[str, str], str] = {}
+    for team in teams.values():
+        labels = {("name", n.lower()) for n in (team.key, team.name, *team.aliases)}
+        labels |= {("service", s.lower()) for s in team.services}
+        for label in sorted(labels):
+            other = owners.setdefault(label, team.key)
+            if other != team.key:
+                raise ConfigError(
+                    f"{file}: {label[0]} {label[1]!r} is claimed by teams {other!r} and "
+                    f"{team.key!r}; each name, alias and service belongs to one team"
+                )
+
+
+def _severity_map(value: Any, where: str) -> dict[str, int]:
+    """``severity_map: {P1: 1, high: 2, Critical: 1}``: cell text -> severity 1 (worst)-5."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping such as {{P1: 1, high: 2}}")
+    mapping = {}
+    for key, severity in value.items():
+        if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5:
+            raise ConfigError(f"{where}: {key!r} must map to a severity 1 (worst) to 5")
+        mapping[str(key).strip().lower()] = severity
+    return mapping
 
 
 def _as_of(value: Any, file: Path, timezone: str) -> pd.Timestamp | None:

@@ -63,3 +63,40 @@ def test_bad_answer_files_name_file_and_statement(tmp_path: Path, text: str, mes
     with pytest.raises(ConfigError, match=r"alpha\.yaml") as error:
         load_answers(path, RUBRIC, team="alpha", period="2026-Q3")
     assert message in str(error.value)
+
+
+# --- issue 10 finding 8: a broken answers file is its own team's problem -----------------
+
+BROKEN = {
+    "alpah": (GOOD, "alpha", "did you mean alpha?"),  # a misspelled file name
+    "beta": (
+        GOOD.replace("alpha", "beta").replace("yes", "sometimes", 1),
+        "beta",
+        "answer 'sometimes'",
+    ),
+    "gamma-squad": (GOOD, None, "no team 'gamma-squad'"),  # close to no team
+}
+
+
+def test_broken_answers_files_are_collected_per_team(tmp_path: Path) -> None:
+    from maturity.assessment.answers import load_quarter_answers
+    from maturity.organisation import load_organisation
+
+    from conftest import write_assessment
+
+    teams = {"alpha": {"name": "Alpha"}, "beta": {"name": "Beta"}, "delta": {"name": "Delta"}}
+    delta = GOOD.replace("team: alpha", "team: delta")
+    files = {name: text for name, (text, _, _) in BROKEN.items()} | {"delta": delta}
+    org = load_organisation(
+        write_assessment(tmp_path / "org", {}, teams=teams, answers={"2026-Q3": files})
+    )
+    with pytest.raises(ConfigError):  # without a problems list: the first error stops
+        load_quarter_answers(org, RUBRIC, "2026-Q3")
+    problems: list = []
+    sheets = load_quarter_answers(org, RUBRIC, "2026-Q3", problems)
+    assert list(sheets) == ["delta"]  # the good file still loads
+    found = {p.file: p for p in problems}
+    for name, (_, team, message) in BROKEN.items():
+        problem = found[f"answers/2026-Q3/{name}.yaml"]
+        assert problem.team == team and problem.period == "2026-Q3"
+        assert message in problem.message and problem.message.startswith("answers/2026-Q3/")

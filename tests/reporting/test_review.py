@@ -18,6 +18,8 @@ from maturity.reporting.review import run_review
 
 from conftest import EXAMPLE, tiny_files, write_assessment
 
+EXPORTS = Path(__file__).parents[1] / "fixtures" / "exports"
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -42,6 +44,9 @@ def test_review_writes_every_output(tiny_review) -> None:
     assert 'href="teams/alpha.html"' in index and 'href="teams/beta.pdf"' in index
     assert 'href="portfolio.html"' in index
     assert "25 min" in index
+    # beta: an incident in Q2, only a drill in Q3 -> a quiet quarter, not "no usable data"
+    beta = (out / "teams" / "beta.html").read_text()
+    assert "No incidents were detected in 2026-Q3" in beta and "No usable incident" not in beta
 
 
 def test_pdf_shows_the_charts(tiny_review, tmp_path: Path) -> None:
@@ -117,3 +122,41 @@ def test_same_inputs_give_the_same_reports(tiny_review, tmp_path: Path) -> None:
     # the index and summary.json differ only where the first run also wrote PDFs
     summary = json.loads((again.out_dir / "summary.json").read_text())
     assert summary["teams"][0]["pdf"] is None and summary["status"] == "ok"
+
+
+@pytest.mark.notebooks
+def test_a_review_with_no_usable_incident_says_so_and_fails(tmp_path: Path) -> None:
+    """Issue 10 finding 3: a named format whose rows are all rejected no longer gives a
+    review of empty reports printing "ok"."""
+    from conftest import run_maturity
+
+    export = (EXPORTS / "pagerduty-no-resolution.csv").read_text()
+    export = export.replace(",acknowledged,", ",resolved,")  # now every row is rejected
+    assessment = write_assessment(
+        tmp_path / "pd", {"pd.csv": export},
+        teams={"payments": {"name": "Payments", "aliases": ["Payments On-Call"]},
+               "search": {"name": "Search"}},
+        extra={"sources": [{"path": "incidents/pd.csv", "format": "pagerduty"}]},
+        answers={"2026-Q3": {"payments": "team: payments\nperiod: 2026-Q3\nanswers:\n"
+                                         "  process.3a: yes\n"}},
+    )  # fmt: skip
+    run = run_maturity("review", str(assessment), "--quarter", "2026-Q3", "--out",
+                       str(tmp_path / "reports"), "--no-pdf")  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "no usable incident in any export (4 rows read, 4 rejected)" in run.stderr
+    lines = [line for line in run.stdout.splitlines() if line.startswith("  ")]
+    assert len(lines) == 3 and all("no usable incident" in line for line in lines[1:]), lines
+    out = tmp_path / "reports" / "pd" / "2026-Q3"
+    payments = (out / "teams" / "payments.html").read_text()
+    assert "No usable incident for Payments in the exports: the 4 rows" in payments
+    assert "Nothing in this report is checked against incident data" in payments
+    search = (out / "teams" / "search.html").read_text()
+    assert "no row names this team or its services" in search
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["problems"]
+    # Without answers either, the quarter itself has nothing: one line says why.
+    shutil.rmtree(assessment / "answers")
+    run = run_maturity("review", str(assessment), "--quarter", "2026-Q3", "--out",
+                       str(tmp_path / "reports"), "--no-pdf")  # fmt: skip
+    assert run.returncode == 2
+    assert "no usable incident: 4 rows read, 4 rejected" in run.stderr

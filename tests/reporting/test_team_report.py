@@ -70,6 +70,7 @@ def test_a_team_without_incidents_gets_a_report_that_says_so(tmp_path: Path) -> 
     assert (record["incidents"], record["mttr_median"]) == (0, None)
     assert record["maturity"]["level"] == 1
     page = render.notebook_to_html(executed, title="Gamma", footer="")
-    assert "No incidents were detected in 2026-Q3" in page
+    assert "No usable incident for Gamma in the exports: no row names this team" in page
+    assert "Nothing in this report is checked against incident data" in page
     assert "No resolved incidents in these quarters" in page
     assert "No incident data to check the claims against" in page

@@ -19,12 +19,13 @@ those words). Every problem names the file and, where there is one, the statemen
 from __future__ import annotations
 
 import datetime
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from maturity.assessment.rubric import Rubric
-from maturity.errors import ConfigError
+from maturity.errors import ConfigError, MaturityError
 from maturity.organisation import Organisation, read_yaml
 from maturity.periods import parse_quarter
 
@@ -145,18 +146,57 @@ def answer_files(assessment: Organisation, quarter: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".xlsx"))
 
 
+@dataclass(frozen=True)
+class AnswerProblem:
+    """An answers file that could not be used. ``team``: the team it belongs to (for a
+    misspelled file name, the team it most likely meant), None when no team is close."""
+
+    file: str
+    team: str | None
+    period: str
+    message: str  # one line, naming the file
+
+
 def load_quarter_answers(
-    assessment: Organisation, rubric: Rubric, quarter: str
+    assessment: Organisation,
+    rubric: Rubric,
+    quarter: str,
+    problems: list[AnswerProblem] | None = None,
 ) -> dict[str, AnswerSheet]:
-    """Every team's answers for ``quarter``, by team key; a file for an unknown team is an
-    error naming it."""
+    """Every team's answers for ``quarter``, by team key.
+
+    A broken file (unknown team, bad answer, unreadable) raises its ConfigError, unless
+    ``problems`` is given: then it is recorded there and the other teams' files still load,
+    so one team's mistake stays that team's.
+    """
     sheets: dict[str, AnswerSheet] = {}
     for path in answer_files(assessment, quarter):
         team = path.stem
         label = assessment.relative(path)
-        if team not in assessment.teams:
-            raise assessment.unknown_team(team, label)
-        if team in sheets:
-            raise ConfigError(f"{label}: {team} already has answers in {sheets[team].source}")
-        sheets[team] = load_answers(path, rubric, team=team, period=quarter, label=label)
+        try:
+            if team not in assessment.teams:
+                raise _unknown_answers_team(assessment, team, label)
+            if team in sheets:
+                raise ConfigError(f"{label}: {team} already has answers in {sheets[team].source}")
+            sheets[team] = load_answers(path, rubric, team=team, period=quarter, label=label)
+        except MaturityError as exc:
+            if problems is None:
+                raise
+            owner = team if team in assessment.teams else _closest_team(assessment, team)
+            problems.append(AnswerProblem(label, owner, quarter, str(exc)))
     return sheets
+
+
+def _closest_team(assessment: Organisation, name: str) -> str | None:
+    """The team key a misspelled file name most likely meant, if one is close."""
+    close = difflib.get_close_matches(name.lower(), sorted(assessment.teams), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown_answers_team(assessment: Organisation, team: str, label: str) -> ConfigError:
+    error = assessment.unknown_team(team, label)
+    guess = _closest_team(assessment, team)
+    if guess:
+        return ConfigError(f"{error}; did you mean {guess}? (rename the file to {guess}"
+                           f"{Path(label).suffix})")  # fmt: skip
+    return error

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from maturity.assessment.answers import load_quarter_answers
+from maturity.assessment.answers import AnswerProblem, load_quarter_answers
 from maturity.assessment.evidence import Fact, team_facts
 from maturity.assessment.rubric import Rubric, load_rubric
 from maturity.assessment.scoring import TeamScore, recommendations, score_team
@@ -55,8 +55,13 @@ def assess_quarter(
     *,
     incidents: IncidentSet | None = None,
     rubric: Rubric | None = None,
+    problems: list[AnswerProblem] | None = None,
 ) -> dict[str, TeamMaturity]:
-    """Every team with answers for ``quarter``, by team key."""
+    """Every team with answers for ``quarter``, by team key.
+
+    ``problems``: when given, broken answers files (this quarter's and earlier ones) are
+    recorded there and their teams left out, instead of stopping at the first.
+    """
     parse_quarter(quarter)
     rubric = rubric or load_rubric()
     answered = assessment.quarters_with_answers()
@@ -73,11 +78,12 @@ def assess_quarter(
 
     earlier: dict[str, list[dict[str, Any]]] = {}
     for period in (q for q in answered if q < quarter):
-        for team, sheet in load_quarter_answers(assessment, rubric, period).items():
+        for team, sheet in load_quarter_answers(assessment, rubric, period, problems).items():
             past = score_team(rubric, sheet, facts_for(team, period), thresholds)
             earlier.setdefault(team, []).append({"period": period, "overall": past.overall})
     results = {}
-    for team, sheet in sorted(load_quarter_answers(assessment, rubric, quarter).items()):
+    current = load_quarter_answers(assessment, rubric, quarter, problems)
+    for team, sheet in sorted(current.items()):
         facts = facts_for(team, quarter)
         score = score_team(rubric, sheet, facts, thresholds)
         results[team] = TeamMaturity(

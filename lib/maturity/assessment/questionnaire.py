@@ -27,15 +27,20 @@ INSTRUCTIONS = (
     "   n/a = does not apply to this team (it is left out of the score, not counted as no).",
     "   An unanswered statement counts as no.",
     "2. Give evidence where you can: a link to a runbook, a dashboard, a review.",
-    "3. Fill in the assessors and the date below; optionally a target level per category.",
+    "3. Fill in the assessors and the date in the yellow cells above; optionally a target",
+    "   level per category.",
     "4. Save as <team>.xlsx under answers/<quarter>/ of the assessment folder.",
     "Claims are checked against your incident data: a claim the data contradicts counts",
     "at most as 'partly', and the report says why.",
 )
 
 
-def write_template(rubric: Rubric, team: str, quarter: str, path: Path) -> Path:
-    """Write the questionnaire workbook for ``team`` and ``quarter`` to ``path``."""
+def write_template(
+    rubric: Rubric, team: str, quarter: str, path: Path, *, team_name: str | None = None
+) -> Path:
+    """Write the questionnaire workbook for ``team`` (its key) and ``quarter`` to ``path``;
+    ``team_name``, when known, is shown on the cover. Text from users is written as text,
+    never as a formula (a team called ``=HYPERLINK(...)`` stays those characters)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -49,11 +54,12 @@ def write_template(rubric: Rubric, team: str, quarter: str, path: Path) -> Path:
     bold, grey = Font(bold=True), PatternFill("solid", fgColor="EEEEEE")
     cover["A1"] = rubric.title
     cover["A1"].font = Font(bold=True, size=14)
-    cover["A2"] = "Recovery maturity self-assessment"
+    subtitle = "Recovery maturity self-assessment"
+    _text(cover["A2"], f"{subtitle}: {team_name}" if team_name else subtitle)
     values = {"Team": team, "Quarter": quarter, "Assessors": "", "Assessed on": ""}
     for row, name in enumerate(COVER_FIELDS, start=4):
         cover.cell(row, 1, name).font = bold
-        cell = cover.cell(row, 2, values[name])
+        cell = _text(cover.cell(row, 2), values[name])
         if name in ("Assessors", "Assessed on"):
             cell.protection = Protection(locked=False)
             cell.fill = PatternFill("solid", fgColor="FFF8DC")
@@ -115,6 +121,14 @@ def write_template(rubric: Rubric, team: str, quarter: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+def _text(cell: Any, value: str) -> Any:
+    """Put ``value`` in ``cell`` as a string cell, even when it starts with ``=``."""
+    cell.value = value
+    if isinstance(value, str) and value:
+        cell.data_type = "s"
+    return cell
 
 
 def read_workbook(path: Path, label: str) -> dict[str, Any]:

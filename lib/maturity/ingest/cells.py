@@ -102,8 +102,9 @@ def parse_timestamps(
         )
 
     missing = missing_mask(values)
-    kinds = values.map(type)
-    is_datetime = kinds.map(_is_datetime_type) & ~missing
+    if values.empty:  # a header-only export: nothing to parse (and empty maps lose dtype)
+        return parsed, pd.Series(False, index=index, dtype=bool)
+    is_datetime = values.map(type).map(_is_datetime_type).astype(bool) & ~missing
     if is_datetime.any():
         stamps = values[is_datetime].map(pd.Timestamp)
         naive = stamps.map(lambda t: t.tzinfo is None)

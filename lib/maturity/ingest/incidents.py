@@ -29,8 +29,13 @@ from maturity.ingest.cells import (
     parse_severity,
     parse_timestamps,
 )
-from maturity.ingest.formats import detect_format, get_format
-from maturity.ingest.formats.common import OFFSET_SUFFIX, SourceContext
+from maturity.ingest.formats import check_required, detect_format, get_format
+from maturity.ingest.formats.common import (
+    OFFSET_SUFFIX,
+    STATUS_RESOLVED,
+    SourceContext,
+    has_any,
+)
 from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.ingest.spreadsheets import ROW, read_table
 from maturity.organisation import (
@@ -144,7 +149,9 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
     rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
 
     if assessment is not None:
-        _attribute_teams(rows, assessment)
+        unknown_teams = _attribute_teams(rows, assessment)
+        if unknown_teams:
+            notes.append({"file": "assessment.yaml", "format": "teams", "note": unknown_teams})
     _drop_duplicates(rows)
 
     rows["action"] = USED
@@ -199,27 +206,36 @@ def _read_file(
         path,
         {"label": label, "org_timezone": org_timezone, "format": settings.format,
          "timezone": settings.timezone, "columns": settings.columns,
-         "day_first": settings.day_first},
+         "day_first": settings.day_first, "severity_map": settings.severity_map},
     )  # fmt: skip
     cached = cache.load(key)
     if cached is not None:
         return cached
     notes: list[dict[str, str]] = []
-    rows = _normalise_file(path, label, settings, org_timezone, notes)
+    rows = _normalise_file(path, label, settings, org_timezone, notes, settings.severity_map)
     cache.store(key, rows, notes)
     return rows, notes
 
 
 def _normalise_file(
-    path: Path, label: str, settings: SourceSettings, org_timezone: str, notes: list[dict]
+    path: Path,
+    label: str,
+    settings: SourceSettings,
+    org_timezone: str,
+    notes: list[dict],
+    severity_map: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     raw = read_table(path, label)
     columns = [c for c in raw.columns if c != ROW]
-    source = (
-        get_format(settings.format, label) if settings.format else detect_format(columns, label)
-    )
+    if settings.format:
+        source = get_format(settings.format, label)
+        check_required(source, columns, label, supplied=list(settings.columns))
+    else:
+        source = detect_format(columns, label)
     timezone = settings.timezone or org_timezone
     context = SourceContext(label=label, timezone=timezone)
+    if raw.empty:
+        context.note("header only: no incident rows in this export (a quiet period?)")
     mapped = source.to_canonical(raw, context)
     for canonical, header in settings.columns.items():
         if canonical not in CANONICAL_COLUMNS:
@@ -236,7 +252,7 @@ def _normalise_file(
         rows[column] = text.mask(missing_mask(mapped[column]))
     reasons: list[pd.Series] = []
 
-    severity, bad = parse_severity(mapped["severity"])
+    severity, bad = parse_severity(_apply_severity_map(mapped["severity"], severity_map))
     rows["severity"] = severity
     if bad.any():
         shown = ", ".join(sorted({str(v) for v in mapped["severity"][bad]})[:5])
@@ -270,6 +286,25 @@ def _normalise_file(
     reasons.append(_reason(rows["incident_id"].isna(), "no incident id"))
     reasons.append(_reason(rows["detected_at"].isna() & ~_any(reasons), "no detection time"))
     reasons.append(_reason(rows["resolved_at"] < rows["detected_at"], "resolved before detected"))
+    said_resolved = (
+        mapped[STATUS_RESOLVED].fillna(False).astype(bool)
+        if STATUS_RESOLVED in mapped
+        else pd.Series(False, index=raw.index)
+    )
+    unresolved_claim = said_resolved & rows["resolved_at"].isna()
+    reasons.append(_reason(unresolved_claim, "status says resolved but no resolution time"))
+    resolution_headers = getattr(source, "RESOLUTION", ())
+    if (
+        len(raw)
+        and "resolved_at" not in settings.columns
+        and not has_any(columns, *resolution_headers)
+    ):
+        lost = int(unresolved_claim.sum())
+        context.note(
+            f"no resolution column ({', '.join(resolution_headers)}): "
+            + (f"{lost} rows whose status says resolved are rejected; " if lost else "")
+            + "the rest count as still open; add the column to the export"
+        )
 
     rows["source_file"] = label
     rows["source_row"] = raw[ROW].astype(int)
@@ -286,6 +321,16 @@ def _normalise_file(
     rows["reject"] = _first_reason(reasons, raw.index)
     notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows
+
+
+def _apply_severity_map(values: pd.Series, severity_map: dict[str, int] | None) -> pd.Series:
+    """Cells named in ``severity_map`` (keys compared case-insensitively) as their severity
+    number; other cells unchanged, for ``parse_severity``'s own vocabulary."""
+    if not severity_map:
+        return values
+    lookup = {str(k).strip().lower(): str(v) for k, v in severity_map.items()}
+    mapped = values.astype("string").str.strip().str.lower().map(lookup)
+    return mapped.astype(object).where(mapped.notna(), values)
 
 
 def _reason(mask: pd.Series, text: str, values: pd.Series | None = None) -> pd.Series:
@@ -313,16 +358,18 @@ def _first_reason(reasons: list[pd.Series], index: pd.Index) -> pd.Series:
     return first
 
 
-def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> None:
+def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None:
     """Set ``team`` to a team key, or reject the row naming its service (DESIGN.md rules).
 
-    A team cell matching a team's key or name (case-insensitive) wins; otherwise the first
-    of the row's services (comma- or semicolon-separated) that a team lists.
+    A team cell matching a team's key, name or one of its aliases (case-insensitive) wins;
+    otherwise the first of the row's services (comma- or semicolon-separated) that a team
+    lists. Returns a note when rows name teams the organisation does not know, listing them
+    with the valid team keys.
     """
     by_name: dict[str, str] = {}
     for team in assessment.teams.values():
-        by_name[team.key.lower()] = team.key
-        by_name[team.name.lower()] = team.key
+        for name in (team.key, team.name, *team.aliases):
+            by_name[name.strip().lower()] = team.key
     by_service = {
         service.lower(): team.key for team in assessment.teams.values() for service in team.services
     }
@@ -336,7 +383,7 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> None:
                 return key
         return pd.NA
 
-    named = rows["team"].str.lower().map(by_name)
+    named = rows["team"].str.strip().str.lower().map(by_name)
     mapped = rows["service"].map(service_team)
     team = named.fillna(mapped).astype("string")
     unmapped = team.isna() & rows["reject"].isna()
@@ -346,6 +393,17 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> None:
     reason = reason.where(given == "", reason + " (team '" + given.str.slice(0, 40) + "' unknown)")
     rows.loc[unmapped, "reject"] = reason[unmapped]
     rows["team"] = team
+    unknown = given[unmapped & (given != "")]
+    if unknown.empty:
+        return None
+    counts = unknown.value_counts()
+    shown = ", ".join(f"{name!r} ({n} rows)" for name, n in counts.head(5).items())
+    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    return (
+        f"{int(counts.sum())} rejected rows name teams not in assessment.yaml: {shown}{more}; "
+        f"team keys: {', '.join(sorted(assessment.teams))}; add a name or id a tool uses to "
+        "a team's aliases"
+    )
 
 
 def _drop_duplicates(rows: pd.DataFrame) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from maturity.assessment.answers import AnswerProblem
 from maturity.assessment.maturity import TeamMaturity, assess_quarter
 from maturity.ingest.incidents import IncidentSet, load_incidents
 from maturity.measures.definitions import ALL_TEAMS
@@ -34,6 +35,7 @@ class ReviewQuarter:
     incidents: IncidentSet
     measures: pd.DataFrame  # every team and ALL, every quarter of the history
     maturity: dict[str, TeamMaturity]  # by team key; empty when the quarter has no answers
+    answer_problems: tuple[AnswerProblem, ...] = ()  # answers files that could not be used
 
     @classmethod
     def load(cls, organisation: str | Path | Organisation, quarter: str) -> ReviewQuarter:
@@ -50,9 +52,14 @@ class ReviewQuarter:
             settings=MeasureSettings.from_organisation(organisation),
         )
         maturity: dict[str, TeamMaturity] = {}
+        problems: list[AnswerProblem] = []
         if quarter in organisation.quarters_with_answers():
-            maturity = assess_quarter(organisation, quarter, incidents=incidents)
-        return cls(organisation, quarter, incidents, measures, maturity)
+            maturity = assess_quarter(organisation, quarter, incidents=incidents, problems=problems)
+        return cls(organisation, quarter, incidents, measures, maturity, tuple(problems))
+
+    def problems_of(self, team: str | None) -> list[AnswerProblem]:
+        """The answers problems belonging to ``team`` (None: to no team)."""
+        return [p for p in self.answer_problems if p.team == team]
 
     @property
     def settings(self) -> MeasureSettings:
@@ -115,6 +122,12 @@ class TeamQuarter:
     @property
     def previous(self) -> dict[str, Any]:
         return self.review.row(self.team.key, shift_quarter(self.quarter, -1))
+
+    @property
+    def answer_problems(self) -> list[AnswerProblem]:
+        """This team's answers files that could not be used (this quarter's first)."""
+        problems = self.review.problems_of(self.team.key)
+        return sorted(problems, key=lambda p: (p.period != self.quarter, p.period, p.file))
 
     def team_incidents(self) -> IncidentSet:
         return self.review.incidents.for_team(self.team.key)

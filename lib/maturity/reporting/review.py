@@ -22,9 +22,16 @@ from typing import Any
 import jinja2
 
 import maturity
+from maturity.assessment.answers import AnswerProblem
 from maturity.assessment.maturity import assess_quarter
 from maturity.errors import InputFileError, PeriodError
-from maturity.ingest.incidents import USED, IncidentSet, load_incidents, reason_kinds
+from maturity.ingest.incidents import (
+    REJECTED,
+    USED,
+    IncidentSet,
+    load_incidents,
+    reason_kinds,
+)
 from maturity.organisation import Organisation, load_organisation
 from maturity.periods import parse_quarter
 from maturity.reporting.execute import (
@@ -66,6 +73,7 @@ class TeamResult:
     error: str | None = None
     seconds: float = 0.0
     headline: dict[str, Any] = field(default_factory=dict)
+    warning: str | None = None  # written, but worth a look: e.g. no usable incident
 
 
 @dataclass
@@ -75,6 +83,7 @@ class ReviewResult:
     out_dir: Path
     teams: list[TeamResult]
     portfolio: TeamResult | None = None
+    problems: list[str] = field(default_factory=list)  # the organisation's, not one team's
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -83,7 +92,7 @@ class ReviewResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.problems
 
 
 def default_quarter(assessment: Organisation, incidents: IncidentSet) -> str:
@@ -104,7 +113,10 @@ def check_quarter(quarter: str, assessment: Organisation, incidents: IncidentSet
     if quarter in set(quarters) or quarter in assessment.quarters_with_answers():
         return
     span = (
-        f"incidents cover {quarters.min()} to {quarters.max()}" if len(quarters) else "no incidents"
+        f"incidents cover {quarters.min()} to {quarters.max()}"
+        if len(quarters)
+        else f"no usable incident: {incidents.rows_read} rows read, "
+        f"{incidents.count(REJECTED)} rejected; maturity validate lists why"
     )
     raise PeriodError(f"{assessment.key}: no incidents or answers in {quarter} ({span})")
 
@@ -123,10 +135,18 @@ def run_review(
     incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
     quarter = quarter or default_quarter(assessment, incidents)
     check_quarter(quarter, assessment, incidents)
+    answer_problems: list[AnswerProblem] = []
     if quarter in assessment.quarters_with_answers():
-        assess_quarter(
-            assessment, quarter, incidents=incidents
-        )  # a bad answers file stops here, once
+        # A broken answers file is its team's failure (its report says why), not the review's.
+        assess_quarter(assessment, quarter, incidents=incidents, problems=answer_problems)
+    problems = [p.message for p in answer_problems if p.team is None]
+    if incidents.count(USED) == 0:
+        problems.append(
+            f"no usable incident in any export ({incidents.rows_read} rows read, "
+            f"{incidents.count(REJECTED)} rejected): every report is empty; see the data quality "
+            "section of the index, or run maturity validate"
+        )
+    used_by_team = incidents.incidents["team"].value_counts()
     notebook = notebooks_dir() / TEAM_NOTEBOOK
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
@@ -170,12 +190,27 @@ def run_review(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
         for result in pool.map(run_report, jobs_list):
+            if result.team != PORTFOLIO:
+                _flag_team(result, answer_problems, quarter, int(used_by_team.get(result.team, 0)))
             results.append(result)
             if progress:
                 progress(result)
-    review = ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0])
+    review = ReviewResult(
+        assessment.name, quarter, out_dir, results[1:], portfolio=results[0], problems=problems
+    )
     write_index(review, assessment, incidents)
     return review
+
+
+def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, used: int) -> None:
+    """A written team report still fails when its answers could not be read; one with no
+    usable incident carries a warning."""
+    if used == 0:
+        result.warning = "no usable incident in the exports: nothing checked against data"
+    own = [p for p in problems if p.team == result.team and p.period == quarter]
+    if own and result.status == "ok":
+        result.status = "failed"
+        result.error = own[0].message
 
 
 def run_report(job: ReportJob) -> TeamResult:
@@ -244,6 +279,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         timezone=assessment.timezone,
         teams=teams,
         failed=review.failed,
+        problems=review.problems,
         portfolio=None if review.portfolio is None else asdict(review.portfolio),
         quality=quality,
         files=[assessment.relative(p) for p in assessment.incident_files()],
@@ -260,6 +296,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         "quarter": review.quarter,
         "maturity_version": maturity.__version__,
         "status": "ok" if review.ok else "failed",
+        "problems": review.problems,
         "teams": [_public(t) for t in review.teams],
         "portfolio": None if review.portfolio is None else _public(review.portfolio),
         "quality": {k: v for k, v in quality.items() if k != "issues"},

@@ -85,7 +85,18 @@ def headline(report: TeamQuarter) -> HTML:
         card("Incidents", str(now["incidents"]), counts),
     ]  # fmt: skip
     note: Markup | str = ""
-    if now["incidents"] == 0:
+    team_rows = report.team_incidents()
+    if team_rows.incidents.empty:
+        rows = len(team_rows.ledger)
+        note = paragraph(
+            f"No usable incident for {report.team.name} in the exports"
+            + (f": the {plural(rows, 'row')} attributed to this team were all excluded or "
+               "rejected (see Data quality)" if rows else ": no row names this team or its "
+               "services (see aliases and services in assessment.yaml)")
+            + ". Nothing in this report is checked against incident data.",
+            "callout",
+        )  # fmt: skip
+    elif now["incidents"] == 0:
         note = paragraph(f"No incidents were detected in {report.quarter}.", "callout")
     elif n < 10:
         note = paragraph(
@@ -306,6 +317,20 @@ def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
 def maturity_section(report: TeamQuarter) -> HTML:
     """Levels claimed and supported by the data, contradicted claims, recommendations."""
     result = report.maturity
+    broken = [
+        paragraph(f"{p.message}" + ("" if p.period == report.quarter else
+                  f" (an earlier assessment, {p.period}: left out of the history)"), "callout")
+        for p in report.answer_problems
+    ]  # fmt: skip
+    if result is None and broken:
+        return block(
+            *broken,
+            paragraph(
+                f"The answers could not be read, so {report.team.name}'s maturity is not "
+                f"assessed for {report.quarter}. Fix the file and run the review again.",
+                "note",
+            ),
+        )
     if result is None:
         return block(
             Markup(
@@ -326,7 +351,7 @@ def maturity_section(report: TeamQuarter) -> HTML:
                  f"{o['score']:.2f}", f"{o['evidence_score']:.2f}", MISSING, MISSING])  # fmt: skip
     header = ["Category", "Level claimed", "Level the data supports", "Score claimed",
               "Score supported", "Target", "Gap"]  # fmt: skip
-    parts: list[Markup | str] = [table(rows, header, highlight=[len(rows) - 1])]
+    parts: list[Markup | str] = [*broken, table(rows, header, highlight=[len(rows) - 1])]
     change = result.change
     if change:
         parts.append(

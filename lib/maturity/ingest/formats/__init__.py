@@ -34,6 +34,7 @@ from maturity.ingest.formats import (
     rootly,
     servicenow,
 )
+from maturity.ingest.formats.common import has_any, missing_required
 
 FORMATS: dict[str, ModuleType] = {
     module.NAME: module
@@ -51,14 +52,44 @@ def get_format(name: str, label: str) -> ModuleType:
         ) from None
 
 
+def check_required(module: ModuleType, columns: Sequence[str], label: str,
+                   supplied: Sequence[str] = ()) -> None:  # fmt: skip
+    """A clear error when a file read as ``module``'s format lacks a column it needs."""
+    lacking = missing_required(module, columns, supplied)
+    if lacking:
+        raise InputFileError(
+            f"{label}: a {module.NAME} export needs {' and '.join(lacking)}; the file has "
+            f"{_shown(columns)} (map a column with 'columns:' under sources in assessment.yaml)"
+        )
+
+
 def detect_format(columns: Sequence[str], label: str) -> ModuleType:
-    """The first source module whose layout matches ``columns``."""
+    """The first source module whose layout matches ``columns``; otherwise an error naming
+    the nearest format and the columns it lacks."""
     for module in FORMATS.values():
         if module.matches(columns):
             return module
-    shown = ", ".join(repr(c) for c in list(columns)[:8])
-    more = f" and {len(columns) - 8} more" if len(columns) > 8 else ""
+    hint = ""
+    nearest = _nearest(columns)
+    if nearest is not None:
+        lacking = missing_required(nearest, columns)
+        hint = f"; nearest: {nearest.NAME}, which needs {' and '.join(lacking)}" if lacking else ""
     raise InputFileError(
-        f"{label}: unknown layout (columns {shown}{more}); supported formats: "
+        f"{label}: unknown layout (columns {_shown(columns)}){hint}; supported formats: "
         f"{', '.join(FORMATS)}; name one with 'format:' under sources in assessment.yaml"
     )
+
+
+def _nearest(columns: Sequence[str]) -> ModuleType | None:
+    """The format sharing the most of its required columns with ``columns`` (at least one)."""
+    best, best_found = None, 0
+    for module in FORMATS.values():
+        found = sum(has_any(columns, *headers) for headers in module.REQUIRED.values())
+        if found > best_found:
+            best, best_found = module, found
+    return best
+
+
+def _shown(columns: Sequence[str]) -> str:
+    shown = ", ".join(repr(c) for c in list(columns)[:8])
+    return shown + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")

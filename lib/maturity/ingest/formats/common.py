@@ -97,7 +97,34 @@ def canonical_frame(index: pd.Index) -> pd.DataFrame:
         {name: pd.Series(pd.NA, index=index, dtype=object) for name in CANONICAL_COLUMNS}
     )
     frame["exclude_reason"] = pd.Series(pd.NA, index=index, dtype="string")
+    frame[STATUS_RESOLVED] = pd.Series(pd.NA, index=index, dtype="boolean")
     return frame
+
+
+#: A column a module may fill: True where the source's own status says the incident is
+#: resolved or closed. Such a row without a resolution time is rejected, never read as open.
+STATUS_RESOLVED = "status_resolved"
+
+
+def status_is(values: pd.Series, words: Iterable[str]) -> pd.Series:
+    """True where a status cell is one of ``words`` (case-insensitive), NA where empty."""
+    status = text(values).str.lower()
+    return status.isin({w.lower() for w in words}).astype("boolean").mask(status.isna())
+
+
+def missing_required(
+    module: object, columns: Sequence[str], supplied: Iterable[str] = ()
+) -> list[str]:
+    """The canonical columns a format needs (``module.REQUIRED``) that ``columns`` lacks,
+    each shown with the header names the format would read it from: ``"created_on (or
+    created_at)"``. ``supplied``: canonical columns given by a ``columns:`` override."""
+    supplied = set(supplied)
+    lacking = []
+    for canonical, headers in getattr(module, "REQUIRED", {}).items():
+        if canonical not in supplied and not has_any(columns, *headers):
+            alternatives = f" (or {', '.join(headers[1:])})" if len(headers) > 1 else ""
+            lacking.append(f"{headers[0]}{alternatives}")
+    return lacking
 
 
 def exclude(frame: pd.DataFrame, mask: pd.Series, reason: str | pd.Series) -> None:

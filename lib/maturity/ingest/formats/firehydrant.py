@@ -14,16 +14,27 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
     contains_word,
     exclude,
     has_any,
+    status_is,
     text,
 )
 
 NAME = "firehydrant"
+REQUIRED = {
+    "incident_id": ("number", "Number"),
+    "detected_at": ("detected_at", "Detected At", "started_at", "Started At"),
+}
+RESOLUTION = ("resolved_at", "Resolved At", "resolved", "Resolved")
+TEAM_COLUMNS = ("teams", "Teams")
+SEVERITY_COLUMNS = ("severity", "Severity")
+#: Milestones reached only after resolution.
+RESOLVED_MILESTONES = ("resolved", "postmortem_started", "postmortem_completed", "closed")
 
 
 def _at(raw: pd.DataFrame, milestone: str) -> pd.Series:
@@ -41,9 +52,11 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out = canonical_frame(raw.index)
     out["incident_id"] = column(raw, "number", "Number")
     out["title"] = column(raw, "name", "Name")
-    out["team"] = column(raw, "teams", "Teams")
+    out["team"] = column(raw, *TEAM_COLUMNS)
+    milestone = text(column(raw, "current_milestone", "Current Milestone", "milestone"))
+    out[STATUS_RESOLVED] = status_is(milestone.str.replace(" ", "_"), RESOLVED_MILESTONES)
     out["service"] = column(raw, "services", "Services")
-    out["severity"] = column(raw, "severity", "Severity")
+    out["severity"] = column(raw, *SEVERITY_COLUMNS)
     for canonical, milestone in (
         ("started_at", "started"),
         ("acknowledged_at", "acknowledged"),

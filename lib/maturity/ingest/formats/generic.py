@@ -12,13 +12,19 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from maturity.ingest.formats.common import STATUS_RESOLVED, status_is
 from maturity.ingest.record import CANONICAL_COLUMNS
 
 NAME = "generic"
 
 #: The canonical columns, as a generic export names them.
 COLUMNS = CANONICAL_COLUMNS
-REQUIRED = ("incident_id", "detected_at")
+REQUIRED = {"incident_id": ("incident_id",), "detected_at": ("detected_at",)}
+RESOLUTION = ("resolved_at",)
+TEAM_COLUMNS = ("team",)
+SEVERITY_COLUMNS = ("severity",)
+#: An optional ``status`` column: these words say the incident is over.
+RESOLVED_STATUSES = ("resolved", "closed", "done")
 NOT_INCIDENTS = frozenset({"test", "drill", "game_day", "gameday", "tutorial", "exercise"})
 
 
@@ -35,6 +41,8 @@ def to_canonical(raw: pd.DataFrame, context: object = None) -> pd.DataFrame:
     for name in COLUMNS:
         out[name] = raw[by_lower[name]] if name in by_lower else pd.NA
     out["exclude_reason"] = pd.Series(pd.NA, index=raw.index, dtype="string")
+    status = raw[by_lower["status"]] if "status" in by_lower else pd.Series(pd.NA, index=raw.index)
+    out[STATUS_RESOLVED] = status_is(status, RESOLVED_STATUSES)
     if "kind" in by_lower:
         kind = raw[by_lower["kind"]].astype("string").str.strip().str.lower()
         not_incident = kind.isin(NOT_INCIDENTS)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
@@ -23,10 +24,20 @@ from maturity.ingest.formats.common import (
     exclude,
     has_any,
     normalise_name,
+    status_is,
     text,
 )
 
 NAME = "incidentio"
+REQUIRED = {
+    "incident_id": ("reference", "Reference"),
+    "detected_at": ("Reported at", "reported_at", "created_at", "Created at"),
+}
+RESOLUTION = ("Resolved at", "resolved_at", "Closed at", "closed_at")
+TEAM_COLUMNS = ("any custom field whose name mentions team",)
+SEVERITY_COLUMNS = ("severity", "Severity", "severity.name")
+#: Statuses after resolution: Documenting and Reviewing are post-incident stages.
+RESOLVED_STATUSES = ("resolved", "documenting", "reviewing", "closed")
 
 
 def matches(columns: Sequence[str]) -> bool:
@@ -46,7 +57,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["title"] = column(raw, "name", "Name")
     out["team"] = _custom(raw, "team")
     out["service"] = _custom(raw, "service")
-    out["severity"] = column(raw, "severity", "Severity", "severity.name")
+    out["severity"] = column(raw, *SEVERITY_COLUMNS)
     started = column(raw, "Impact started at", "impact_started_at")
     out["started_at"] = started
     reported = column(raw, "Reported at", "reported_at")
@@ -63,6 +74,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
 
     mode = text(column(raw, "mode", "Mode")).str.lower()
     status = text(column(raw, "incident_status", "Status", "status")).str.lower()
+    out[STATUS_RESOLVED] = status_is(status, RESOLVED_STATUSES)
     for kind in ("test", "tutorial", "retrospective"):
         exclude(out, mode == kind, f"{kind} incident")
     for kind in ("declined", "merged", "canceled", "cancelled"):

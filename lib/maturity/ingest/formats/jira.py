@@ -18,6 +18,7 @@ import pandas as pd
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
     OFFSET_SUFFIX,
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
@@ -26,6 +27,7 @@ from maturity.ingest.formats.common import (
     exclude,
     has_any,
     repeated,
+    status_is,
     text,
 )
 
@@ -42,6 +44,28 @@ HEADERS = {
     "resolution": ("Resolution", "Resolución", "Lösung", "Résolution", "Oplossing"),
     "issue_type": ("Issue Type", "Tipo de incidencia", "Vorgangstyp", "Type de ticket"),
 }
+REQUIRED = {"incident_id": HEADERS["key"], "detected_at": HEADERS["created"]}
+RESOLUTION = HEADERS["resolved"]
+TEAM_COLUMNS = ("Custom field (Team)", "Team", "Custom field (Responders)")
+SEVERITY_COLUMNS = ("Custom field (Severity)", "Severity", *HEADERS["priority"])
+#: Statuses of a finished issue (English and the localised exports above).
+DONE_STATUSES = (
+    "resolved",
+    "done",
+    "closed",
+    "resuelta",
+    "cerrada",
+    "listo",
+    "erledigt",
+    "geschlossen",
+    "fertig",
+    "résolu",
+    "fermé",
+    "terminé",
+    "opgelost",
+    "gesloten",
+)
+
 #: Site-customised priorities: Highest..Lowest, "Prioriteit 1" (the number is caught as is).
 PRIORITIES = {"highest": "1", "high": "2", "medium": "3", "low": "4", "lowest": "5"}
 
@@ -54,7 +78,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out = canonical_frame(raw.index)
     out["incident_id"] = column(raw, *HEADERS["key"])
     out["title"] = column(raw, *HEADERS["summary"])
-    out["team"] = column(raw, "Custom field (Team)", "Team", "Custom field (Responders)")
+    out["team"] = column(raw, *TEAM_COLUMNS)
     affected = text(column(raw, "Custom field (Affected services)", "Affected services"))
     out["service"] = affected.fillna(repeated(raw, "Component/s"))
     severity = text(column(raw, "Custom field (Severity)", "Severity"))
@@ -70,6 +94,8 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
 
     labels = repeated(raw, "Labels")
     resolution = text(column(raw, *HEADERS["resolution"])).str.lower()
+    status = text(column(raw, *HEADERS["status"]))
+    out[STATUS_RESOLVED] = status_is(status, DONE_STATUSES)
     issue_type = text(column(raw, *HEADERS["issue_type"])).str.lower()
     exclude(
         out,

@@ -14,6 +14,7 @@ import pandas as pd
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
     OFFSET_SUFFIX,
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
@@ -21,10 +22,15 @@ from maturity.ingest.formats.common import (
     custom_flags,
     exclude,
     has_any,
+    status_is,
     text,
 )
 
 NAME = "opsgenie"
+REQUIRED = {"incident_id": ("tinyId", "Tiny Id"), "detected_at": ("createdAt", "Created At")}
+RESOLUTION = ("report.closeTime", "closeTime", "Close Time", "resolvedAt", "Resolved At")
+TEAM_COLUMNS = ("ownerTeam", "Owner Team", "team")
+SEVERITY_COLUMNS = ("priority", "Priority")
 
 
 def matches(columns: Sequence[str]) -> bool:
@@ -35,11 +41,11 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out = canonical_frame(raw.index)
     out["incident_id"] = column(raw, "tinyId", "Tiny Id")
     out["title"] = column(raw, "message", "Message")
-    out["team"] = column(raw, "ownerTeam", "Owner Team", "team")
+    out["team"] = column(raw, *TEAM_COLUMNS)
     services = text(column(raw, "impactedServices", "Impacted Services", "service"))
     tags = text(column(raw, "tags", "Tags"))
     out["service"] = services.fillna(tags)
-    out["severity"] = column(raw, "priority", "Priority")
+    out["severity"] = column(raw, *SEVERITY_COLUMNS)
     out["detected_at"] = column(raw, "createdAt", "Created At")
     ack, _ = parse_durations(column(raw, "report.ackTime", "ackTime", "Ack Time"), "milliseconds")
     close, _ = parse_durations(
@@ -48,6 +54,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out[f"acknowledged_at{OFFSET_SUFFIX}"] = ack
     status = text(column(raw, "status", "Status")).str.lower()
     closed = status.isin(["resolved", "closed"]) | status.isna()
+    out[STATUS_RESOLVED] = status_is(status, ["resolved", "closed"])
     out[f"resolved_at{OFFSET_SUFFIX}"] = close.where(closed)
     out["resolved_at"] = column(raw, "resolvedAt", "Resolved At")
     exclude(

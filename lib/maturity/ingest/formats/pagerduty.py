@@ -16,6 +16,7 @@ import pandas as pd
 from maturity.ingest.cells import parse_durations, parse_timestamps
 from maturity.ingest.formats.common import (
     OFFSET_SUFFIX,
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
@@ -23,13 +24,20 @@ from maturity.ingest.formats.common import (
     exclude,
     has_all,
     has_any,
+    status_is,
     text,
 )
 
 NAME = "pagerduty"
+#: Canonical columns this format cannot do without, and the headers each is read from.
+REQUIRED = {"incident_id": ("incident_number", "id"), "detected_at": ("created_on", "created_at")}
+#: Headers giving the recovery time; without any, no incident can count as resolved.
+RESOLUTION = ("resolved_on", "resolved_at", "seconds_to_resolve")
+#: Where the team and the severity come from, first found wins (README "Supported exports").
+TEAM_COLUMNS = ("team_name", "escalation_policy_name")
+SEVERITY_COLUMNS = ("priority_name", "priority", "priority.summary", "urgency")
 #: PagerDuty's legacy CSV export stops at this many rows without saying so.
 EXPORT_CAP = 20_000
-_URGENCY = {"high": "2", "low": "4"}
 
 
 def matches(columns: Sequence[str]) -> bool:
@@ -45,11 +53,12 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["incident_id"] = column(raw, "incident_number", "id")
     out["title"] = column(raw, "title", "description")
     out["service"] = column(raw, "service_name")
-    team = text(column(raw, "team_name"))
-    out["team"] = team.fillna(text(column(raw, "escalation_policy_name")))
-    priority = text(column(raw, "priority_name"))
-    urgency = text(column(raw, "urgency")).str.lower().map(_URGENCY)
-    out["severity"] = priority.where(priority.notna() & (priority != ""), urgency)
+    team = text(column(raw, TEAM_COLUMNS[0]))
+    out["team"] = team.fillna(text(column(raw, TEAM_COLUMNS[1])))
+    # Priority (P1-P5) is the account's severity scale; urgency (high/low) only says whom
+    # to page, so it stands in only where an incident has no priority.
+    priority = text(column(raw, *SEVERITY_COLUMNS[:-1]))
+    out["severity"] = priority.fillna(text(column(raw, "urgency")))
 
     created = column(raw, "created_on", "created_at")
     resolved = column(raw, "resolved_on", "resolved_at")
@@ -64,6 +73,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out[f"acknowledged_at{OFFSET_SUFFIX}"] = ack
     to_resolve, _ = parse_durations(column(raw, "seconds_to_resolve"), "seconds")
     status = text(column(raw, "status")).str.lower()
+    out[STATUS_RESOLVED] = status_is(status, ["resolved"])
     # A resolved incident without a resolution time: take the vendor's duration.
     out[f"resolved_at{OFFSET_SUFFIX}"] = to_resolve.where(status.isna() | (status == "resolved"))
     _note_disagreement(created, resolved, to_resolve, context)

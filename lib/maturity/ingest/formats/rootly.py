@@ -15,16 +15,25 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
     exclude,
     has_all,
     has_any,
+    status_is,
     text,
 )
 
 NAME = "rootly"
+REQUIRED = {
+    "incident_id": ("sequential_id", "id", "slug"),
+    "detected_at": ("detected_at", "created_at"),
+}
+RESOLUTION = ("resolved_at",)
+TEAM_COLUMNS = ("groups", "teams")
+SEVERITY_COLUMNS = ("severity",)
 
 
 def matches(columns: Sequence[str]) -> bool:
@@ -37,7 +46,8 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out = canonical_frame(raw.index)
     out["incident_id"] = column(raw, "sequential_id", "id", "slug")
     out["title"] = column(raw, "title")
-    out["team"] = column(raw, "groups", "teams")
+    out["team"] = column(raw, *TEAM_COLUMNS)
+    out[STATUS_RESOLVED] = status_is(column(raw, "status"), ["resolved", "closed"])
     out["service"] = column(raw, "services")
     out["severity"] = column(raw, "severity")
     out["started_at"] = column(raw, "started_at")

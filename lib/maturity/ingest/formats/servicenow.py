@@ -19,6 +19,7 @@ import pandas as pd
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
     OFFSET_SUFFIX,
+    STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
@@ -32,6 +33,13 @@ from maturity.ingest.formats.common import (
 from maturity.ingest.spreadsheets import ROW
 
 NAME = "servicenow"
+REQUIRED = {
+    "incident_id": ("number", "Number"),
+    "detected_at": ("opened_at", "sys_created_on", "Opened", "Created"),
+}
+RESOLUTION = ("resolved_at", "closed_at", "calendar_stc", "Resolved", "Closed", "Resolve time")
+TEAM_COLUMNS = ("assignment_group",)
+SEVERITY_COLUMNS = ("priority",)
 
 #: XLSX exports use labels: label -> field name.
 LABELS = {
@@ -68,10 +76,10 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out = canonical_frame(raw.index)
     out["incident_id"] = column(raw, "number")
     out["title"] = column(raw, "short_description")
-    out["team"] = reference_value(column(raw, "assignment_group"))
+    out["team"] = reference_value(column(raw, *TEAM_COLUMNS))
     service = reference_value(column(raw, "business_service"))
     out["service"] = service.fillna(reference_value(column(raw, "cmdb_ci")))
-    out["severity"] = column(raw, "priority")
+    out["severity"] = column(raw, *SEVERITY_COLUMNS)
     opened = column(raw, "opened_at")
     out["detected_at"] = opened.where(opened.notna(), column(raw, "sys_created_on"))
 
@@ -79,6 +87,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     resolved = text(column(raw, "resolved_at"))
     closed = text(column(raw, "closed_at"))
     done = state.isin(RESOLVED_STATES)
+    out[STATUS_RESOLVED] = done.astype("boolean").mask(state.isna())
     no_resolution = resolved.isna() | resolved.isin(["", "?"])
     out["resolved_at"] = resolved.where(~no_resolution, closed.where(done))
     seconds, _ = parse_durations(column(raw, "calendar_stc"), "seconds")
