@@ -10,7 +10,7 @@ OUT ?= reports
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock review lab test test-fast lint format example notebook-outputs clean
+.PHONY: help install lock review lab test test-slow test-all test-fast lint format example notebook-outputs clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +35,13 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (Python 3.11,
 review: $(STAMP) ## run the quarterly review of the example organisation into reports/
 	$(BIN)/maturity review $(ASSESSMENT) --out $(OUT) --jobs $(JOBS)
 
-test: $(STAMP) ## run the whole test suite (unit, notebooks, nbval, browser, end to end)
+test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 7 min on 2 cores)
+	$(BIN)/pytest -m "not slow"
+
+test-slow: $(STAMP) ## the slow tier: end-to-end runs, the README walk-through, the wheel
+	$(BIN)/pytest tests -m slow
+
+test-all: $(STAMP) ## every tier (what CI runs, via .ci/run)
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## unit tests only: no notebooks, browser or end-to-end runs

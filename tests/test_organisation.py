@@ -37,7 +37,7 @@ def test_loads_teams_sources_and_slos(tmp_path: Path) -> None:
     [
         ("teams: [a, b\n", "line 2"),
         ("timezone: Mars/Olympus\nteams: {a: {}}\n", "unknown time zone 'Mars/Olympus'"),
-        ("organisation: X\n", "'teams' must map"),
+        ("organisation: X\n", "teams: Field required"),
         ("- just\n- a list\n", "expected a mapping"),
         ("teams: {a: {}}\nslo_minutes: {1: soon}\n", "slo_minutes"),
     ],

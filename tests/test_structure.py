@@ -13,6 +13,7 @@ LAYERS = {
     "maturity.errors": 0,
     "maturity.periods": 1,
     "maturity.organisation": 1,
+    "maturity.settings": 1,
     "maturity.ingest": 2,
     "maturity.measures": 3,
     "maturity.assessment": 4,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,16 @@ from typing import Any
 
 import maturity
 from maturity.errors import ConfigError, MaturityError, NoUsableDataError
+
+#: Exit code of an unexpected error (a bug): distinct from a user's mistake (2).
+INTERNAL_ERROR = 3
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with control characters shown as ``\\x1b`` escapes: cell values quoted in
+    messages must not drive the terminal (an ANSI escape in an export's title)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _print_json(payload: dict[str, Any]) -> None:
@@ -32,7 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"quality": quality})
     else:
-        print(_ledger_summary(loaded))
+        print(safe_text(_ledger_summary(loaded)))
     if quality["rows_used"] == 0:
         if not args.json:
             rejected = loaded.count(REJECTED)
@@ -97,7 +108,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
              "statistics": describe(settings, effective_as_of(loaded.incidents, settings))}
         )  # fmt: skip
         return 0
-    print(_measures_table(to_records(table), [args.by] if args.by else []))
+    print(safe_text(_measures_table(to_records(table), [args.by] if args.by else [])))
     quarters = sorted(loaded.incidents["quarter"].dropna().unique())
     if shown_from and quarters and quarters[0] < shown_from:
         print(f"(quarters from {shown_from}; data from {quarters[0]}: --all shows every quarter, "
@@ -157,16 +168,16 @@ def cmd_review(args: argparse.Namespace) -> int:
         state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
         if result.warning:
             state += f" ({result.warning})"
-        print(f"  {result.team:<16} {state} ({result.seconds:.1f} s)", flush=True)
+        print(safe_text(f"  {result.team:<16} {state} ({result.seconds:.1f} s)"), flush=True)
 
     print(f"reviewing {args.path} ...", flush=True)
     review = run_review(
         args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
         progress=progress,
     )  # fmt: skip
-    print(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}")
+    print(safe_text(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}"))
     for problem in review.problems:
-        print(f"maturity: {problem}", file=sys.stderr)
+        print(safe_text(f"maturity: {problem}"), file=sys.stderr)
     if review.failed:
         total = len(review.teams) + 1  # and the portfolio
         print(f"{len(review.failed)} of {total} reports failed", file=sys.stderr)
@@ -191,8 +202,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         _print_json({"scores": [r.to_json() for r in results.values()], "missing": missing,
                      "problems": [vars(p) for p in problems]})  # fmt: skip
         return ConfigError.exit_code if problems else 0
-    print(f"{assessment.name} {quarter}: level claimed/supported by the incident data "
-          "(score claimed/supported)")  # fmt: skip
+    print(safe_text(f"{assessment.name} {quarter}: level claimed/supported by the incident "
+                    "data (score claimed/supported)"))  # fmt: skip
     width = max(len(t) for t in [*assessment.teams, "team"])
     columns = ("overall", "people", "process", "technology", "measurement")
     print(f"{'team':<{width}} " + " ".join(f"{c:>15}" for c in columns) + "  contradicted")
@@ -210,7 +221,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         if team not in broken:
             print(f"{team:<{width}} no answers for {quarter}")
     for problem in problems:
-        print(f"maturity: {problem.message}", file=sys.stderr)
+        print(safe_text(f"maturity: {problem.message}"), file=sys.stderr)
     return ConfigError.exit_code if problems else 0
 
 
@@ -294,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except MaturityError as exc:
-        print(f"maturity: {exc}", file=sys.stderr)
+        print(safe_text(f"maturity: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("maturity: interrupted", file=sys.stderr)
@@ -303,6 +314,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (``| head``) left: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # the disk, not the data: unreadable, read-only, full
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(safe_text(f"maturity: {where}{exc.strerror or exc}"), file=sys.stderr)
+        return MaturityError.exit_code
+    except Exception as exc:
+        # A bug, not the user's mistake: still one line, and the traceback on request.
+        if os.environ.get("MATURITY_DEBUG"):
+            raise
+        print(safe_text(f"maturity: internal error ({type(exc).__name__}: {exc}); please "
+                        "report it with the input that caused it (MATURITY_DEBUG=1 shows "
+                        "the traceback)"), file=sys.stderr)  # fmt: skip
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

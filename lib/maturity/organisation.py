@@ -7,6 +7,7 @@ See DESIGN.md "Input layout". The folder's name is the organisation's key (repor
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,13 @@ class Organisation:
     dora_bands: dict[str, Any] = field(default_factory=dict)  # year, elite, high, medium
     as_of: pd.Timestamp | None = None  # when the exports were taken (UTC); None: from the data
     severity_map: dict[str, int] = field(default_factory=dict)  # for every source
+    warnings: tuple[str, ...] = ()  # settings ignored (unknown keys), shown by the CLI
 
     @property
     def key(self) -> str:
-        """The organisation's key: the assessment folder's name."""
-        return self.root.name
+        """The organisation's key: the assessment folder's real name (``..`` names the folder
+        it points at)."""
+        return self.root.resolve().name
 
     def unknown_team(self, key: str, where: str | None = None) -> ConfigError:
         """The error for a team key not in assessment.yaml, listing the valid keys."""
@@ -84,13 +87,41 @@ class Organisation:
         return self.root / "answers"
 
     def incident_files(self) -> list[Path]:
-        """The exports under ``incidents/``, sorted by name so loads are reproducible."""
+        """The exports under ``incidents/``, sorted by name so loads are reproducible: regular
+        ``.csv`` and ``.xlsx`` files, and links to such files inside the assessment folder.
+        Everything else there is listed by ``skipped_incident_files`` with the reason."""
+        return [path for path, why in self._incident_entries() if why is None]
+
+    def skipped_incident_files(self) -> list[tuple[Path, str]]:
+        """Entries of ``incidents/`` that are not read, each with why."""
+        return [(path, why) for path, why in self._incident_entries() if why is not None]
+
+    def _incident_entries(self) -> list[tuple[Path, str | None]]:
         folder = self.root / "incidents"
         if not folder.is_dir():
             return []
-        return sorted(
-            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in INCIDENT_SUFFIXES
-        )
+        root = self.root.resolve()
+        entries: list[tuple[Path, str | None]] = []
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.suffix.lower() not in INCIDENT_SUFFIXES:
+                if not path.name.startswith("."):
+                    entries.append((path, "not a .csv or .xlsx export"))
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.exists():
+                    entries.append((path, "a link to a file that does not exist"))
+                    continue
+                if not target.is_relative_to(root):
+                    entries.append((path, "a link to a file outside the assessment folder"))
+                    continue
+            if path.is_dir():
+                entries.append((path, "a folder, not a file"))
+            elif not path.is_file():
+                entries.append((path, "not a regular file (a pipe or device?)"))
+            else:
+                entries.append((path, None))
+        return entries
 
     def source_settings(self, path: Path) -> SourceSettings:
         """The ``sources:`` entry for ``path``, or defaults when it has none."""
@@ -101,10 +132,13 @@ class Organisation:
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the assessment folder where it lies inside it (for messages)."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        # The path as found (a link keeps its own name), else where it really is.
+        for candidate, root in ((path, self.root), (path.resolve(), self.root.resolve())):
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def quarters_with_answers(self) -> list[str]:
         """Quarters that have an ``answers/<YYYY-Qn>/`` folder with at least one file, sorted."""
@@ -128,29 +162,104 @@ def check_timezone(name: Any, where: str) -> str:
     return str(name)
 
 
+#: Limits on a settings or answers YAML file: its size, and how far its aliases may expand
+#: (a "billion laughs" document is a few lines whose aliases expand exponentially).
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_NODES = 200_000
+
+
 def read_yaml(path: Path) -> Any:
-    """A YAML file's content; a one-line ConfigError naming the file and line when malformed."""
+    """A YAML file's content; a one-line ConfigError naming the file and line when it is
+    malformed, too large, repeats a key, or holds aliases that expand beyond reason."""
     try:
+        if path.is_dir():
+            raise InputFileError(f"{path}: a folder, not a YAML file")
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ConfigError(f"{path}: over {MAX_YAML_BYTES >> 10} KB; not a settings file")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise InputFileError(f"{path}: no such file") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     try:
-        return yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_yaml_node(node, path)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{path}:{where}: {problem}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: nested too deeply") from exc
+
+
+def _check_yaml_node(root: yaml.Node, path: Path) -> None:
+    """Refuse a repeated mapping key (YAML keeps the last, silently) and aliases whose
+    expansion would exceed ``MAX_YAML_NODES`` (sizes memoised: linear in the document)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise ConfigError(
+                            f"{path}: line {key.start_mark.line + 1}: key {key.value!r} repeats "
+                            f"line {seen[key.value] + 1}; YAML would keep only the last"
+                        )
+                    seen[key.value] = key.start_mark.line
+                total += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total > MAX_YAML_NODES:
+            raise ConfigError(
+                f"{path}: its aliases expand to over {MAX_YAML_NODES:,} values; refusing it"
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def is_organisation_folder(path: Path) -> bool:
     return path.is_dir() and (path / ASSESSMENT_FILE).is_file()
 
 
+#: Team and organisation keys become file and folder names: letters, digits, ``-``, ``_``
+#: and ``.`` (not first), at most 64 characters. No ``/``, no ``..``, nothing absolute.
+SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_key(key: str, what: str, where: str) -> str:
+    """``key`` if it is safe as a file name; a ConfigError naming ``where`` otherwise."""
+    if not SAFE_KEY.match(key) or ".." in key:
+        raise ConfigError(
+            f"{where}: {what} {key[:80]!r} is not a safe key: use letters, digits, '-', '_' "
+            "and '.' (not first), up to 64 characters"
+        )
+    return key
+
+
 def load_organisation(path: str | Path) -> Organisation:
-    """Load ``assessment.yaml`` from an assessment folder (or the file itself) and check it."""
+    """Load ``assessment.yaml`` from an assessment folder (or the file itself) and check it
+    against the schema (``maturity.settings``): every problem is named with its key path."""
+    from maturity.settings import parse_assessment
+
     path = Path(path)
     if path.is_file() and path.name == ASSESSMENT_FILE:
         path = path.parent
@@ -158,80 +267,49 @@ def load_organisation(path: str | Path) -> Organisation:
         raise InputFileError(f"{path}: no such file or folder")
     if not is_organisation_folder(path):
         raise InputFileError(f"{path}: not an assessment folder (it has no {ASSESSMENT_FILE})")
+    # The key is the folder's real name: "." or ".." name the folder they point at.
+    key = check_key(path.resolve().name, "the assessment folder's name", str(path))
     file = path / ASSESSMENT_FILE
-    data = read_yaml(file)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: expected a mapping with organisation, timezone and teams")
-
-    organisation = str(data.get("organisation") or path.name)
-    timezone = check_timezone(data.get("timezone", "UTC"), f"{file}: timezone")
-
-    raw_teams = data.get("teams")
-    if not isinstance(raw_teams, dict) or not raw_teams:
-        raise ConfigError(f"{file}: 'teams' must map each team key to its name and services")
-    teams: dict[str, Team] = {}
-    for key, spec in raw_teams.items():
-        spec = spec or {}
-        if not isinstance(spec, dict):
-            raise ConfigError(f"{file}: team {key!r} must be a mapping with name and services")
-        teams[str(key)] = Team(
-            key=str(key),
-            name=str(spec.get("name") or key),
-            services=_names(spec.get("services"), f"{file}: teams.{key}.services"),
-            aliases=_names(spec.get("aliases"), f"{file}: teams.{key}.aliases"),
+    spec = parse_assessment(read_yaml(file), file)
+    timezone = check_timezone(spec.timezone, f"{file}: timezone")
+    teams = {}
+    for team_key, team in spec.teams.items():
+        check_key(team_key, "team key", f"{file}: teams")
+        teams[team_key] = Team(
+            key=team_key,
+            name=team.name or team_key,
+            services=tuple(team.services),
+            aliases=tuple(team.aliases),
         )
     _check_unique_names(teams, file)
-
-    sources = []
-    for i, spec in enumerate(data.get("sources") or [], start=1):
-        if not isinstance(spec, dict) or "path" not in spec:
-            raise ConfigError(f"{file}: sources entry {i} needs a 'path'")
-        tz = spec.get("timezone")
-        sources.append(
-            SourceSettings(
-                path=str(spec["path"]),
-                format=str(spec["format"]).lower() if spec.get("format") else None,
-                timezone=check_timezone(tz, f"{file}: sources entry {i}") if tz else None,
-                columns={str(k): str(v) for k, v in (spec.get("columns") or {}).items()},
-                day_first=spec.get("day_first"),
-                severity_map=_severity_map(
-                    spec.get("severity_map"), f"{file}: sources entry {i}: severity_map"
-                ),
-            )
+    sources = tuple(
+        SourceSettings(
+            path=source.path,
+            format=source.format.lower() if source.format else None,
+            timezone=(
+                check_timezone(source.timezone, f"{file}: sources.{i}.timezone")
+                if source.timezone
+                else None
+            ),
+            columns=dict(source.columns),
+            day_first=source.day_first,
+            severity_map=dict(source.severity_map),
         )
-
-    slo: dict[int, float] = {}
-    for sev, minutes in (data.get("slo_minutes") or {}).items():
-        try:
-            slo[int(sev)] = float(minutes)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"{file}: slo_minutes must map severity 1-5 to minutes, got {sev!r}: {minutes!r}"
-            ) from exc
-
+        for i, source in enumerate(spec.sources)
+    )
     return Organisation(
         root=path,
-        name=organisation,
+        name=spec.organisation or key,
         timezone=timezone,
         teams=teams,
-        sources=tuple(sources),
-        slo_minutes=slo,
-        evidence_thresholds=dict(data.get("evidence_thresholds") or {}),
-        dora_bands=_dora_bands(data.get("dora_bands"), file),
-        as_of=_as_of(data.get("as_of"), file, timezone),
-        severity_map=_severity_map(data.get("severity_map"), f"{file}: severity_map"),
+        sources=sources,
+        slo_minutes=dict(spec.slo_minutes),
+        evidence_thresholds=dict(spec.evidence_thresholds),
+        dora_bands=_dora_bands(spec.dora_bands, file),
+        as_of=_as_of(spec.as_of, file, timezone),
+        severity_map=dict(spec.severity_map),
+        warnings=tuple(spec.warnings),
     )
-
-
-def _names(value: Any, where: str) -> tuple[str, ...]:
-    """A list of names (or one name) as stripped text."""
-    if value is None:
-        return ()
-    if isinstance(value, str | int):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise ConfigError(f"{where}: expected a list of names")
-    return tuple(str(v).strip() for v in value if str(v).strip())
 
 
 def _check_unique_names(teams: dict[str, Team], file: Path) -> None:
@@ -247,20 +325,6 @@ def _check_unique_names(teams: dict[str, Team], file: Path) -> None:
                     f"{file}: {label[0]} {label[1]!r} is claimed by teams {other!r} and "
                     f"{team.key!r}; each name, alias and service belongs to one team"
                 )
-
-
-def _severity_map(value: Any, where: str) -> dict[str, int]:
-    """``severity_map: {P1: 1, high: 2, Critical: 1}``: cell text -> severity 1 (worst)-5."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping such as {{P1: 1, high: 2}}")
-    mapping = {}
-    for key, severity in value.items():
-        if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5:
-            raise ConfigError(f"{where}: {key!r} must map to a severity 1 (worst) to 5")
-        mapping[str(key).strip().lower()] = severity
-    return mapping
 
 
 def _as_of(value: Any, file: Path, timezone: str) -> pd.Timestamp | None:

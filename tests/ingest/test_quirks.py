@@ -188,7 +188,7 @@ def test_quirk_13_encodings_delimiters_line_breaks(tmp_path: Path) -> None:
     path = tmp_path / "cp1252.csv"
     path.write_bytes(text.encode("cp1252"))
     row = load_incidents(path).incidents.iloc[0]
-    assert row["title"] == "Caf\u00e9 \u2013 down\nsecond line"
+    assert row["title"] == "Caf\u00e9 \u2013 down second line"  # a title is one line
     bom = tmp_path / "bom.csv"
     bom.write_bytes("\ufeffincident_id,detected_at\nB1,2026-07-01T10:00:00Z\n".encode())
     assert load_incidents(bom).incidents["incident_id"][0] == "B1"

@@ -237,7 +237,7 @@ def test_an_alias_claimed_by_two_teams_is_an_error(make_assessment: Callable) ->
 
 
 def test_aliases_must_be_names(make_assessment: Callable) -> None:
-    with pytest.raises(ConfigError, match=r"teams.a.aliases: expected a list of names"):
+    with pytest.raises(ConfigError, match=r"teams.a.aliases: Input should be a valid list"):
         load_organisation(make_assessment({}, teams={"a": {"aliases": {"x": 1}}}))
 
 

@@ -90,7 +90,8 @@ def test_one_failing_team_does_not_stop_the_others(
     assert status["alpha"] == ("ok", None)
     assert status["beta"] == ("failed", "RuntimeError: boom for beta")
     assert (out / "teams" / "alpha.html").exists() and not (out / "teams" / "beta.html").exists()
-    assert (out / "notebooks" / "beta.ipynb").exists()  # kept for diagnosis
+    assert (out / "notebooks" / "beta.failed.ipynb").exists()  # kept for diagnosis
+    assert not (out / "notebooks" / "beta.ipynb").exists()  # no half-run notebook in its place
     assert "failed: RuntimeError: boom for beta" in (out / "index.html").read_text()
 
 
@@ -145,7 +146,8 @@ def test_a_review_with_no_usable_incident_says_so_and_fails(tmp_path: Path) -> N
     assert run.returncode == 1, run.stdout + run.stderr
     assert "no usable incident in any export (4 rows read, 4 rejected)" in run.stderr
     lines = [line for line in run.stdout.splitlines() if line.startswith("  ")]
-    assert len(lines) == 3 and all("no usable incident" in line for line in lines[1:]), lines
+    teams = [line for line in lines if "portfolio" not in line]
+    assert len(lines) == 3 and all("no usable incident" in line for line in teams), lines
     out = tmp_path / "reports" / "pd" / "2026-Q3"
     payments = (out / "teams" / "payments.html").read_text()
     assert "No usable incident for Payments in the exports: the 4 rows" in payments

@@ -94,14 +94,20 @@ def _check(sheet: dict[str, Any], rubric: Rubric, source: str, team: str | None,
         detail = value if isinstance(value, dict) else {"answer": value}
         if "answer" not in detail:
             raise ConfigError(f"{source}: {statement}: no 'answer'")
+        for key in ("answer", "evidence", "note"):
+            if isinstance(detail.get(key), dict | list):
+                raise ConfigError(f"{source}: {statement}: '{key}' must be text")
         answers[statement] = Answer(
             statement,
             normalise_answer(detail["answer"], rubric, f"{source}: {statement}"),
             str(detail.get("evidence") or ""),
             str(detail.get("note") or ""),
         )
+    raw_targets = sheet.get("targets") or {}
+    if not isinstance(raw_targets, dict):
+        raise ConfigError(f"{source}: 'targets' must map categories to levels, e.g. {{people: 4}}")
     targets = {}
-    for category, level in (sheet.get("targets") or {}).items():
+    for category, level in raw_targets.items():
         if category not in rubric.categories:
             raise ConfigError(f"{source}: targets: unknown category {category!r}")
         if not str(level).isdigit() or int(level) not in rubric.levels:
@@ -113,6 +119,8 @@ def _check(sheet: dict[str, Any], rubric: Rubric, source: str, team: str | None,
     assessors = sheet.get("assessors") or []
     if isinstance(assessors, str):
         assessors = [a.strip() for a in assessors.split(",") if a.strip()]
+    if not isinstance(assessors, list) or any(isinstance(a, dict | list) for a in assessors):
+        raise ConfigError(f"{source}: 'assessors' must be a list of names")
     return AnswerSheet(
         team=given_team,
         period=given_period,
@@ -143,7 +151,11 @@ def answer_files(assessment: Organisation, quarter: str) -> list[Path]:
     folder = assessment.answers_dir / quarter
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".xlsx"))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".yaml", ".yml", ".xlsx") and not p.name.startswith(".")
+    )
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
 
     from maturity.ingest.spreadsheets import check_workbook
 
-    check_workbook(path, label)
+    check_workbook(path, label, every_sheet=True)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
@@ -148,7 +148,7 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
             )
         cover = workbook.get_sheet_by_name(COVER).to_python(skip_empty_area=False)
         rows = workbook.get_sheet_by_name(QUESTIONS).to_python(skip_empty_area=False)
-    except CalamineError as exc:
+    except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(f"{label}: not a readable XLSX workbook ({exc})") from exc
     data: dict[str, Any] = {"answers": {}, "targets": {}}
     for row in cover:
@@ -162,7 +162,10 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
                   "Assessed on": "assessed_on"}[key]] = value  # fmt: skip
         elif key.endswith(")") and "(" in key and value not in (None, ""):
             category = key.rsplit("(", 1)[1].rstrip(")")
-            data["targets"][category] = int(float(str(value))) if str(value).strip() else value
+            try:
+                data["targets"][category] = int(float(str(value)))
+            except (ValueError, OverflowError):
+                data["targets"][category] = value  # the answers check names it
     header = [str(v).strip() for v in rows[0]] if rows else []
     if header[: len(HEADER)] != list(HEADER):
         raise InputFileError(f"{label}: the {QUESTIONS} sheet's header was changed")

@@ -54,23 +54,61 @@ def file_key(path: Path, settings: dict[str, Any]) -> str:
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
-    context = json.dumps({"settings": settings, "code": code_fingerprint()}, sort_keys=True)
+    context = json.dumps(
+        {"settings": settings, "code": code_fingerprint(), "libraries": _library_versions()},
+        sort_keys=True,
+    )
     digest.update(context.encode())
     return digest.hexdigest()
 
 
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    # A new pandas or pyarrow may read or write Parquet differently: such entries are stale.
+    import pyarrow
+
+    return {"pandas": pd.__version__, "pyarrow": pyarrow.__version__}
+
+
 def load(key: str) -> tuple[pd.DataFrame, list[dict[str, str]]] | None:
-    """The cached rows and notes for ``key``, or None (missing, disabled or unreadable)."""
+    """The cached rows and notes for ``key``, or None (missing, disabled, unreadable, or not
+    what was stored under this key: such an entry is read afresh and replaced).
+
+    The notes file records the key, the row count and the columns of its rows file, so an
+    entry swapped, truncated or rewritten by hand is never served.
+    """
     folder = cache_dir()
     if folder is None:
         return None
-    rows, notes = folder / f"{key}.parquet", folder / f"{key}.json"
-    if not (rows.exists() and notes.exists()):
+    rows_file, notes_file = folder / f"{key}.parquet", folder / f"{key}.json"
+    if not (rows_file.exists() and notes_file.exists()):
         return None
     try:
-        return pd.read_parquet(rows), json.loads(notes.read_text())
-    except (OSError, ValueError):  # a damaged entry is read afresh and replaced
+        entry = json.loads(notes_file.read_text())
+        if not _valid_entry(entry, key):
+            return None
+        rows = pd.read_parquet(rows_file)
+    except (OSError, ValueError, TypeError, KeyError):
         return None
+    if len(rows) != entry["rows"] or list(rows.columns) != entry["columns"]:
+        return None
+    return rows, entry["notes"]
+
+
+def _valid_entry(entry: Any, key: str) -> bool:
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    notes, columns = entry.get("notes"), entry.get("columns")
+    return (
+        isinstance(entry.get("rows"), int)
+        and isinstance(columns, list)
+        and all(isinstance(c, str) for c in columns)
+        and isinstance(notes, list)
+        and all(
+            isinstance(n, dict) and all(isinstance(v, str) for v in [*n, *n.values()])
+            for n in notes
+        )
+    )
 
 
 def store(key: str, rows: pd.DataFrame, notes: list[dict[str, str]]) -> None:
@@ -83,7 +121,9 @@ def store(key: str, rows: pd.DataFrame, notes: list[dict[str, str]]) -> None:
         # Notes first, rows last, each renamed into place whole: a parallel run that sees
         # the rows file sees a complete entry.
         partial = folder / f"{key}.{os.getpid()}.tmp"
-        partial.write_text(json.dumps(notes))
+        entry = {"key": key, "rows": len(rows), "columns": [str(c) for c in rows.columns],
+                 "notes": notes}  # fmt: skip
+        partial.write_text(json.dumps(entry))
         partial.replace(folder / f"{key}.json")
         rows.to_parquet(partial, index=False)
         partial.replace(folder / f"{key}.parquet")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,12 +77,21 @@ def day_first_order(columns: list[pd.Series], timezone: str) -> tuple[bool, bool
     return not timezone.startswith("America/"), True
 
 
+#: Timestamps outside these (UTC) are not incident times: a typo (0001, 9999), a blank
+#: that a tool wrote as its epoch (1899-12-31, 1900-01-00), or a value that overflows.
+EARLIEST = pd.Timestamp("1970-01-01", tz="UTC")
+LATEST = pd.Timestamp("2100-01-01", tz="UTC")
+#: A time of day with no date ("10:00", "3pm", an XLSX time cell): no day to place it on.
+_TIME_ONLY = re.compile(r"(?i)^\s*\d{1,2}(:\d{2}){0,2}(\.\d+)?\s*([ap]\.?m\.?)?\s*$")
+
+
 def parse_timestamps(
     values: pd.Series,
     timezone: str,
     *,
     day_first: bool = True,
     date1904: bool = False,
+    problems: dict[str, pd.Series] | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Parse timestamps to UTC.
 
@@ -90,32 +100,38 @@ def parse_timestamps(
     serial dates (1900 date system, or 1904 with ``date1904``), epoch seconds or epoch
     milliseconds, by magnitude. Text that is not ISO 8601 is tried against common export
     formats, day-first or month-first as ``day_first`` says (see ``day_first_order``).
+    A time with no date (``10:00``, ``3pm``, a time cell) and any time outside 1970-2099 are
+    invalid, never dated with today or wrapped around.
     Returns ``(parsed, invalid)``: ``parsed`` is ``datetime64[ns, UTC]`` with NaT for missing
     or invalid cells, ``invalid`` is True where a cell held something that is not a time.
+    ``problems``, when given, receives ``out_of_range`` and ``time_only`` masks, so callers
+    can say which kind of invalid a cell is.
     """
     index = values.index
-    parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns, UTC]")
+    parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         series = values if values.dt.tz is not None else _localize(values, timezone)
-        return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"), pd.Series(
-            False, index=index
-        )
+        parsed = series.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        return _finish(parsed, pd.Series(False, index=index), values, problems)
 
     missing = missing_mask(values)
     if values.empty:  # a header-only export: nothing to parse (and empty maps lose dtype)
-        return parsed, pd.Series(False, index=index, dtype=bool)
+        return _finish(parsed, pd.Series(False, index=index, dtype=bool), values, problems)
     is_datetime = values.map(type).map(_is_datetime_type).astype(bool) & ~missing
     if is_datetime.any():
-        stamps = values[is_datetime].map(pd.Timestamp)
-        naive = stamps.map(lambda t: t.tzinfo is None)
+        stamps = values[is_datetime].map(_to_timestamp)
+        naive = stamps.map(lambda t: t is not None and t.tzinfo is None).astype(bool)
+        aware = stamps.map(lambda t: t is not None and t.tzinfo is not None).astype(bool)
         if naive.any():
             local = pd.to_datetime(stamps[naive].map(lambda t: t.to_datetime64()))
             parsed[naive[naive].index] = _localize(local, timezone).dt.tz_convert("UTC")
-        if (~naive).any():
-            parsed[naive[~naive].index] = pd.to_datetime(stamps[~naive], utc=True)
+        if aware.any():
+            parsed[aware[aware].index] = pd.to_datetime(stamps[aware], utc=True)
 
     text = _as_text(values)
     todo = ~missing & ~is_datetime
+    time_only = todo & text.str.match(_TIME_ONLY, na=False)
+    todo &= ~time_only
     number = pd.to_numeric(text.where(todo), errors="coerce")
     is_number = todo & number.notna()
     if is_number.any():
@@ -127,11 +143,33 @@ def parse_timestamps(
         parsed[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
     if naive_text.any():
         local = _parse_naive_text(text[naive_text], day_first)
-        parsed[naive_text] = _localize(local.astype("datetime64[ns]"), timezone).dt.tz_convert(
+        parsed[naive_text] = _localize(local.astype("datetime64[us]"), timezone).dt.tz_convert(
             "UTC"
         )
-    invalid = ~missing & parsed.isna()
-    return parsed, invalid
+    if problems is not None:
+        problems["time_only"] = time_only
+    return _finish(parsed, ~missing, values, problems)
+
+
+def _finish(
+    parsed: pd.Series, filled: pd.Series, values: pd.Series, problems: dict | None
+) -> tuple[pd.Series, pd.Series]:
+    """Times outside EARLIEST..LATEST become NaT (marked out of range); the rest in ns."""
+    out_of_range = parsed.notna() & ((parsed < EARLIEST) | (parsed >= LATEST))
+    parsed = parsed.mask(out_of_range).astype("datetime64[ns, UTC]")
+    if problems is not None:
+        problems["out_of_range"] = out_of_range
+        problems.setdefault("time_only", pd.Series(False, index=parsed.index))
+    return parsed, filled.astype(bool) & parsed.isna()
+
+
+def _to_timestamp(value: object) -> pd.Timestamp | None:
+    """A spreadsheet's datetime cell as a Timestamp; None for one pandas cannot hold."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return None if pd.isna(stamp) else stamp
 
 
 def _is_datetime_type(kind: type) -> bool:
@@ -139,23 +177,24 @@ def _is_datetime_type(kind: type) -> bool:
 
 
 def _from_number(number: pd.Series, timezone: str, date1904: bool) -> pd.Series:
-    out = pd.Series(pd.NaT, index=number.index, dtype="datetime64[ns, UTC]")
+    out = pd.Series(pd.NaT, index=number.index, dtype="datetime64[us, UTC]")
     serial = number.between(*_SERIAL_RANGE)
     if serial.any():
         epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
         local = epoch + pd.to_timedelta(number[serial] * 86400, unit="s").dt.round("ms")
-        out[serial] = _localize(local.astype("datetime64[ns]"), timezone).dt.tz_convert("UTC")
-    seconds = number.between(1e9, 1e10)
+        out[serial] = _localize(local.astype("datetime64[us]"), timezone).dt.tz_convert("UTC")
+    # Epoch seconds and milliseconds only up to 2100: larger numbers would overflow.
+    seconds = number.between(1e9, LATEST.timestamp())
     if seconds.any():
         out[seconds] = pd.to_datetime(number[seconds], unit="s", utc=True)
-    millis = number.between(1e12, 1e13)
+    millis = number.between(1e12, LATEST.timestamp() * 1000)
     if millis.any():
         out[millis] = pd.to_datetime(number[millis], unit="ms", utc=True)
     return out
 
 
 def _parse_naive_text(text: pd.Series, day_first: bool) -> pd.Series:
-    local = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    local = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
     formats = (
         _DAY_FIRST_FORMATS
         if day_first
@@ -171,10 +210,25 @@ def _parse_naive_text(text: pd.Series, day_first: bool) -> pd.Series:
         local[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
     todo = local.isna()
     if todo.any():
-        local[todo] = pd.to_datetime(
-            text[todo], format="mixed", dayfirst=day_first, errors="coerce"
-        )
+        # Anything else, value by value; a text without a year, month or day ("July 4",
+        # "Tuesday 10:00") is not a date, so it is parsed with two different defaults and
+        # kept only when both agree.
+        dates = [_complete_date(str(t), day_first) for t in text[todo]]
+        local[todo] = pd.Series(dates, index=text.index[todo], dtype="datetime64[us]")
     return local
+
+
+def _complete_date(text: str, day_first: bool) -> Any:
+    from dateutil import parser
+
+    try:
+        one = parser.parse(text, dayfirst=day_first, default=datetime.datetime(2001, 1, 1))
+        two = parser.parse(text, dayfirst=day_first, default=datetime.datetime(2002, 2, 2))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if one != two or one.tzinfo is not None or not 1970 <= one.year < 2100:
+        return None
+    return one
 
 
 def _localize(naive: pd.Series, timezone: str) -> pd.Series:

@@ -37,7 +37,7 @@ from maturity.ingest.formats.common import (
     has_any,
 )
 from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
-from maturity.ingest.spreadsheets import ROW, read_table
+from maturity.ingest.spreadsheets import ROW, check_readable, read_table
 from maturity.organisation import (
     Organisation,
     SourceSettings,
@@ -50,6 +50,9 @@ from maturity.periods import quarter_of
 PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
 
 _SUMMARY = re.compile(r"(?i)^(grand total|totals?|summary|sum|count|average)\b")
+_LINE_BREAKS = r"[\t\n\r\v\f\u2028\u2029]+"
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+MAX_OFFSET_MINUTES = 10 * 366 * 24 * 60
 LEDGER_COLUMNS = ("file", "row", "incident_id", "action", "reason")
 USED, EXCLUDED, REJECTED = "used", "excluded", "rejected"
 
@@ -147,6 +150,15 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
         frames.append(rows)
         notes.extend(file_notes)
     rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
+    if assessment is not None:
+        notes.extend(
+            {"file": "assessment.yaml", "format": "settings", "note": warning}
+            for warning in assessment.warnings
+        )
+        notes.extend(
+            {"file": f"incidents/{path.name}", "format": "skipped", "note": f"not read: {why}"}
+            for path, why in assessment.skipped_incident_files()
+        )
 
     if assessment is not None:
         unknown_teams = _attribute_teams(rows, assessment)
@@ -200,8 +212,7 @@ def _read_file(
     path: Path, label: str, settings: SourceSettings, org_timezone: str
 ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """One export's normalised rows and notes, from the cache when the file is unchanged."""
-    if not path.is_file():
-        read_table(path, label)  # raises the one-line error for a missing or odd path
+    check_readable(path, label)  # a missing, odd or unreadable path: one line
     key = cache.file_key(
         path,
         {"label": label, "org_timezone": org_timezone, "format": settings.format,
@@ -234,6 +245,8 @@ def _normalise_file(
         source = detect_format(columns, label)
     timezone = settings.timezone or org_timezone
     context = SourceContext(label=label, timezone=timezone)
+    for note in raw.attrs.get("notes", []):
+        context.note(note)
     if raw.empty:
         context.note("header only: no incident rows in this export (a quiet period?)")
     mapped = source.to_canonical(raw, context)
@@ -248,7 +261,10 @@ def _normalise_file(
 
     rows = pd.DataFrame(index=raw.index)
     for column in TEXT_COLUMNS:
-        text = mapped[column].astype("string").str.strip()
+        # Control characters (an ANSI escape pasted into a title) are never meaningful and
+        # could drive a terminal: line breaks become spaces, the rest are dropped.
+        text = mapped[column].astype("string").str.replace(_LINE_BREAKS, " ", regex=True)
+        text = text.str.replace(_CONTROL, "", regex=True).str.strip()
         rows[column] = text.mask(missing_mask(mapped[column]))
     reasons: list[pd.Series] = []
 
@@ -268,15 +284,22 @@ def _normalise_file(
             )
     date1904 = bool(raw.attrs.get("date1904", False))
     for column in TIMESTAMP_COLUMNS:
+        kinds: dict[str, pd.Series] = {}
         parsed, bad = parse_timestamps(
-            mapped[column], timezone, day_first=day_first, date1904=date1904
+            mapped[column], timezone, day_first=day_first, date1904=date1904, problems=kinds
         )
         rows[column] = parsed
-        reasons.append(_reason(bad, f"unparseable {column}", mapped[column]))
+        out_of_range, time_only = kinds["out_of_range"], kinds["time_only"]
+        reasons.append(_reason(out_of_range, f"{column} outside 1970-2099", mapped[column]))
+        reasons.append(_reason(time_only, f"{column} is a time with no date", mapped[column]))
+        reasons.append(_reason(bad & ~out_of_range & ~time_only, f"unparseable {column}",
+                               mapped[column]))  # fmt: skip
     for column in TIMESTAMP_COLUMNS:
         offset = f"{column}{OFFSET_SUFFIX}"
         if offset in mapped:
             minutes = pd.to_numeric(mapped[offset], errors="coerce")
+            # A vendor duration beyond ten years (or below zero) is a broken cell, not a time.
+            minutes = minutes.where(minutes.between(0, MAX_OFFSET_MINUTES))
             derived = rows["detected_at"] + pd.to_timedelta(minutes, unit="min")
             rows[column] = rows[column].fillna(derived)
     for column in FLAG_COLUMNS:

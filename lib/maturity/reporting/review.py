@@ -11,20 +11,27 @@ Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
+import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import filelock
 import jinja2
 
 import maturity
+from maturity import files
 from maturity.assessment.answers import AnswerProblem
 from maturity.assessment.maturity import assess_quarter
 from maturity.errors import InputFileError, PeriodError
+from maturity.files import OutputError, inside, replacing
 from maturity.ingest.incidents import (
     REJECTED,
     USED,
@@ -146,14 +153,54 @@ def run_review(
             f"{incidents.count(REJECTED)} rejected): every report is empty; see the data quality "
             "section of the index, or run maturity validate"
         )
-    used_by_team = incidents.incidents["team"].value_counts()
     notebook = notebooks_dir() / TEAM_NOTEBOOK
     if not notebook.is_file():
         raise InputFileError(f"{notebook}: report notebook not found (set MATURITY_NOTEBOOKS)")
 
-    out_dir = Path(out) / assessment.key / quarter
-    for sub in ("teams", "notebooks"):
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    out_dir = inside(Path(out), Path(out) / assessment.key / quarter)
+    try:
+        for sub in ("teams", "notebooks"):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write reports there ({exc.strerror or exc})") from exc
+    with _review_lock(out_dir):
+        review = _run_reports(
+            assessment, incidents, quarter, out_dir, jobs, pdf, progress, answer_problems
+        )
+        review.problems.extend(problems)
+        write_index(review, assessment, incidents)
+    return review
+
+
+@contextlib.contextmanager
+def _review_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the quarter folder for this review: two reviews writing one folder would leave
+    a mix of both runs' reports."""
+    lock = filelock.FileLock(out_dir / ".review.lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise OutputError(
+            f"{out_dir}: another review is writing this folder; wait for it to finish, or "
+            "give another --out"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _run_reports(
+    assessment: Organisation,
+    incidents: IncidentSet,
+    quarter: str,
+    out_dir: Path,
+    jobs: int,
+    pdf: bool,
+    progress: Any,
+    answer_problems: list[AnswerProblem],
+) -> ReviewResult:
+    used_by_team = incidents.incidents["team"].value_counts()
     root, version = str(assessment.root.resolve()), maturity.__version__
     folder = str(out_dir.resolve())
     jobs_list = [
@@ -185,21 +232,56 @@ def run_review(
                 pdf=pdf,
             )
         )
-    results: list[TeamResult] = []
-    # Spawned workers: a forked process would inherit this one's threads and open files.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        for result in pool.map(run_report, jobs_list):
-            if result.team != PORTFOLIO:
-                _flag_team(result, answer_problems, quarter, int(used_by_team.get(result.team, 0)))
-            results.append(result)
-            if progress:
-                progress(result)
-    review = ReviewResult(
-        assessment.name, quarter, out_dir, results[1:], portfolio=results[0], problems=problems
-    )
-    write_index(review, assessment, incidents)
-    return review
+    for job in jobs_list:  # every report lands inside the quarter's folder
+        inside(out_dir, out_dir / f"{job.stem}.html")
+
+    def finished(result: TeamResult) -> None:
+        if result.team != PORTFOLIO:
+            _flag_team(result, answer_problems, quarter, int(used_by_team.get(result.team, 0)))
+        if progress:
+            progress(result)
+
+    by_key = run_jobs(jobs_list, jobs, finished)
+    results = [by_key[job.key] for job in jobs_list]
+    return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0])
+
+
+def run_jobs(
+    jobs_list: list[ReportJob], jobs: int, finished: Callable[[TeamResult], None]
+) -> dict[str, TeamResult]:
+    """Run every report in worker processes, ``jobs`` at a time, calling ``finished`` as each
+    completes (in completion order). A worker that dies (killed, out of memory) fails only
+    the report it was running: the reports caught in the broken pool are run again one at a
+    time, each in a fresh worker, so the one that kills its worker again is named."""
+    results: dict[str, TeamResult] = {}
+
+    def run(batch: list[ReportJob], workers: int) -> list[ReportJob]:
+        interrupted = []
+        # Spawned workers: a forked process would inherit this one's threads and open files.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+            futures = {pool.submit(run_report, job): job for job in batch}
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    interrupted.append(futures[future])
+                    continue
+                results[result.team] = result
+                finished(result)
+        return interrupted
+
+    for job in run(jobs_list, jobs):
+        for again in run([job], 1):
+            result = TeamResult(again.key, again.name, "failed",
+                                notebook=f"notebooks/{again.key}.failed.ipynb")  # fmt: skip
+            result.error = (
+                "the worker process running this report died (killed, or out of memory); "
+                "the previous report, if any, is left as it was"
+            )
+            results[again.key] = result
+            finished(result)
+    return results
 
 
 def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, used: int) -> None:
@@ -214,22 +296,37 @@ def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, 
 
 
 def run_report(job: ReportJob) -> TeamResult:
-    """Execute, render and write one report; never raises."""
+    """Execute, render and write one report; never raises.
+
+    Each file is written whole or not at all (``maturity.files``): on failure the previous
+    run's report stays, and this run's executed notebook is kept beside it as
+    ``notebooks/<key>.failed.ipynb`` for diagnosis.
+    """
     from maturity.reporting.render import notebook_to_html, notebook_to_pdf
 
     started = time.perf_counter()
     out_dir = Path(job.out_dir)
     executed = out_dir / "notebooks" / f"{job.key}.ipynb"
+    failed = out_dir / "notebooks" / f"{job.key}.failed.ipynb"
     result = TeamResult(job.key, job.name, "failed", notebook=f"notebooks/{job.key}.ipynb")
     try:
-        execute_notebook(job.notebook, executed, dict(job.parameters))
-        result.headline = read_record(executed)
-        page = notebook_to_html(executed, title=job.title, footer=job.footer)
-        (out_dir / f"{job.stem}.html").write_text(page, encoding="utf-8")
-        result.html = f"{job.stem}.html"
-        if job.pdf:
-            notebook_to_pdf(page, out_dir / f"{job.stem}.pdf")
-            result.pdf = f"{job.stem}.pdf"
+        with replacing(executed) as partial:
+            try:
+                execute_notebook(job.notebook, partial, dict(job.parameters))
+            except Exception:
+                if partial.exists():
+                    shutil.copyfile(partial, failed)
+                    result.notebook = f"notebooks/{failed.name}"
+                raise
+            result.headline = read_record(partial)
+            page = notebook_to_html(partial, title=job.title, footer=job.footer)
+            files.write_text(out_dir / f"{job.stem}.html", page)
+            result.html = f"{job.stem}.html"
+            if job.pdf:
+                with replacing(out_dir / f"{job.stem}.pdf") as pdf_partial:
+                    notebook_to_pdf(page, pdf_partial)
+                result.pdf = f"{job.stem}.pdf"
+        failed.unlink(missing_ok=True)
         result.status = "ok"
     except Exception as exc:  # one report's failure must not stop the others
         result.error = _one_line(exc)
@@ -289,7 +386,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         version=maturity.__version__,
         assessment=assessment.key,
     )
-    (review.out_dir / "index.html").write_text(page, encoding="utf-8")
+    files.write_text(review.out_dir / "index.html", page)
     summary = {
         "organisation": review.organisation,
         "assessment": assessment.key,
@@ -301,6 +398,6 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         "portfolio": None if review.portfolio is None else _public(review.portfolio),
         "quality": {k: v for k, v in quality.items() if k != "issues"},
     }
-    (review.out_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    files.write_text(
+        review.out_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n"
     )
