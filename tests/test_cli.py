@@ -53,7 +53,7 @@ def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
     }  # fmt: skip
     assert quality["issues"][0] == {
         "file": "incidents/export.csv", "row": 8, "incident_id": "B2", "action": "excluded",
-        "reason": "drill incident",
+        "reason": "test, drill or game day",
     }  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def test_validate_prints_a_readable_ledger(tiny_assessment: Path) -> None:
     run = run_maturity("validate", str(tiny_assessment))
     assert run.returncode == 0
     assert run.stdout.splitlines()[0] == "7 rows read: 6 used, 1 excluded, 0 rejected"
-    assert "incidents/export.csv row 8 B2: drill incident" in run.stdout
+    assert "incidents/export.csv row 8 B2: test, drill or game day" in run.stdout
 
 
 DESIGN_MEASURE_KEYS = {

@@ -43,7 +43,10 @@ def replacing(path: Path) -> Iterator[Path]:
     """A temporary path to write ``path``'s new content to; renamed over ``path`` when the
     block succeeds, deleted when it fails (the old file stays as it was)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    # The suffix stays last (".team.x1y2.partial.ipynb"): tools check it.
+    handle, name = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent
+    )
     os.close(handle)
     partial = Path(name)
     partial.chmod(0o666 & ~_UMASK)  # as an ordinary new file would be, not mkstemp's 0600

@@ -26,3 +26,31 @@ def test_evidence_facts_from_incidents(tmp_path: Path) -> None:
     assert facts["yoy_median_ratio"].value is None  # under 10 resolved either side
     empty = team_facts(alpha.iloc[0:0], "2026-Q3", slo_configured=True)
     assert empty["pir_rate"].value is None and empty["recovery_time_share"].value is None
+
+
+def test_a_claim_the_exports_cannot_show_is_not_contradicted(tmp_path: Path) -> None:
+    """Issue 12: PagerDuty carries no impact-start or mitigation time, so measurement.4a
+    (all five lifecycle timestamps) cannot be checked: no_data, saying why, never
+    contradicted; a generic export that could carry them but does not stays contradicted."""
+    from maturity.assessment.maturity import assess_quarter
+    from maturity.organisation import load_organisation
+
+    exports = Path(__file__).parents[1] / "fixtures" / "exports"
+    answers = {"2026-Q3": {"payments": "team: payments\nperiod: 2026-Q3\nanswers:\n"
+                                       "  measurement.4a: yes\n"}}  # fmt: skip
+    teams = {"payments": {"aliases": ["Payments On-Call", "Search Primary", "Data Platform Rota"],
+                          "services": ["ledger-service"]}}  # fmt: skip
+    root = write_assessment(
+        tmp_path / "pd", {"pd.csv": (exports / "pagerduty-priority.csv").read_text()},
+        teams=teams, answers=answers, extra={"slo_minutes": {1: 60}},
+    )  # fmt: skip
+    result = assess_quarter(load_organisation(root), "2026-Q3")["payments"]
+    (statement,) = [s for s in result.score.statements if s.id == "measurement.4a"]
+    assert statement.evidence == "no_data"
+    assert "cannot be checked from these exports" in statement.reason
+    assert "impact start or mitigation" in statement.reason
+    # the same incidents as a generic export (which can carry every timestamp): contradicted
+    generic = load_incidents(root).incidents.copy()
+    generic["source_format"] = "generic"
+    facts = team_facts(generic, "2026-Q3", slo_configured=True)
+    assert facts["lifecycle_complete_share"].value == 0.0

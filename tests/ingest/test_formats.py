@@ -105,7 +105,7 @@ def test_jira_quirks() -> None:
     assert rows.loc["INC-7", "severity"] == 1 and rows.loc["INC-11", "severity"] == 4
     assert rows.loc["INC-7", "acknowledged_at"] == utc("2026-02-25T22:29:00")  # +12 min
     reasons = loaded.ledger.set_index("incident_id")["reason"]
-    assert reasons["INC-9"] == "test or drill incident"  # label gameday
+    assert reasons["INC-9"] == "test, drill or game day"  # label gameday
     assert reasons["INC-10"] == "duplicate (resolved as such in Jira)"
 
 
@@ -183,7 +183,7 @@ def test_incidentio() -> None:
     assert pd.isna(rows.loc["INC-128", "review_done"])  # still open: not known yet
     assert rows.loc["INC-123", "severity"] == 2 and rows.loc["INC-128", "severity"] == 1
     reasons = loaded.ledger.set_index("incident_id")["reason"]
-    assert reasons["INC-125"] == "test incident"
+    assert reasons["INC-125"] == "test, drill or game day"
     assert reasons["INC-126"] == "retrospective incident"
     assert reasons["INC-127"] == "merged incident"
 
@@ -196,7 +196,7 @@ def test_rootly() -> None:
     assert rows.loc["32", "detected_at"] == utc("2026-02-17T10:05:00")
     assert bool(rows.loc["31", "review_done"]) is True
     reasons = loaded.ledger.set_index("incident_id")["reason"]
-    assert reasons["33"] == "test incident"
+    assert reasons["33"] == "test, drill or game day"
     assert reasons["34"] == "duplicate of incident 32"
     assert reasons["35"] == "cancelled incident"
 
@@ -208,7 +208,7 @@ def test_firehydrant() -> None:
     assert bool(rows.loc["202", "runbook_used"]) is False
     assert rows.loc["201", "started_at"] == utc("2026-06-01T09:50:00")
     assert bool(rows.loc["201", "review_done"]) is True
-    assert loaded.ledger.set_index("incident_id")["reason"]["203"] == "game day or test incident"
+    assert loaded.ledger.set_index("incident_id")["reason"]["203"] == "test, drill or game day"
 
 
 def test_format_and_columns_can_be_named_in_assessment_yaml(make_assessment) -> None:

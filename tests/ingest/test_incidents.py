@@ -24,7 +24,7 @@ def test_every_row_is_accounted_for(tiny_assessment: Path) -> None:
     assert (q["rows_used"], q["rows_excluded"], q["rows_rejected"]) == (6, 1, 0)
     assert q["issues"] == [
         {"file": "incidents/export.csv", "row": 8, "incident_id": "B2", "action": "excluded",
-         "reason": "drill incident"}
+         "reason": "test, drill or game day"}
     ]  # fmt: skip
 
 

@@ -151,7 +151,7 @@ def test_quirk_09_merged_child_duplicate_and_reopened(make_assessment) -> None:
 
 def test_quirk_10_tests_drills_tutorials_retrospectives() -> None:
     reasons = load_incidents(EXPORTS / "incidentio.csv").ledger["reason"].tolist()
-    assert {"test incident", "retrospective incident"} <= set(reasons)
+    assert {"test, drill or game day", "retrospective incident"} <= set(reasons)
     loaded = load_incidents(EXPORTS / "firehydrant.csv")
     assert loaded.count("excluded") == 1 and loaded.rows_read == 3  # counted, not measured
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from maturity.ingest.incidents import load_incidents
 from maturity.measures.engine import measures_by_team_quarter
 from maturity.reporting import charts
@@ -14,20 +16,27 @@ def alpha_history(tiny_assessment: Path):
 
 def test_recovery_trend_spec(tiny_assessment: Path) -> None:
     spec = charts.recovery_trend(alpha_history(tiny_assessment), title="Alpha").to_dict()
-    assert spec["title"] == "Alpha"
-    # 4 resolved incidents: no 90% interval exists, so no band is drawn (an empty band
-    # would leave Vega an infinite scale extent), only the lines.
-    (lines,) = spec["layer"]
-    assert lines["mark"]["type"] == "line" and lines["mark"]["point"] is True
-    assert lines["encoding"]["y"]["field"] == "minutes"
-    # quarters without data are dropped, not drawn at zero
-    assert {"filter": "isValid(datum.minutes)"} in lines["transform"]
+    # 4 resolved incidents: a small sample, said in the subtitle and drawn hollow
+    assert spec["title"]["text"] == "Alpha"
+    assert "fewer than 10 resolved" in spec["title"]["subtitle"][0]
+    # no 90% interval exists, so no band (an empty band leaves Vega an infinite extent)
+    lines, points = spec["layer"]
+    assert lines["mark"]["type"] == "line" and points["mark"]["type"] == "point"
+    assert points["encoding"]["fill"]["condition"]["test"] == "datum.reliable"
+    assert lines["encoding"]["y"]["field"] == "value"
+    assert lines["encoding"]["y"]["title"] == "Minutes to recover"  # alpha's median: 25 min
+    # quarters without data are dropped, not drawn at zero; labels sit on a point scale
+    assert {"filter": "isValid(datum.value)"} in lines["transform"]
+    assert lines["encoding"]["x"]["scale"]["type"] == "point"
     tooltips = {t["field"] for t in lines["encoding"]["tooltip"]}
-    assert {"resolved", "open", "minutes"} <= tooltips
+    assert {"resolved", "open", "value"} <= tooltips
     datasets = list(spec["datasets"].values())
     values = next(d for d in datasets if "statistic" in d[0])
-    medians = {v["period"]: v["minutes"] for v in values if v["statistic"] == "Median"}
-    assert medians["2026-Q3"] == 25.0 and medians["2026-Q2"] is None
+    by = {(v["period"], v["statistic"]): v["value"] for v in values}
+    assert by[("2026-Q3", "Median")] == 25.0 and by[("2026-Q2", "Median")] is None
+    # with 4 resolved, the 90th percentile and the mean are not drawn at all
+    assert by[("2026-Q3", "90th percentile")] is None and by[("2026-Q3", "Mean (MTTR)")] is None
+    assert "25 min in 2026-Q3 (n = 4)" in spec["description"]
 
 
 def test_recovery_trend_draws_the_median_interval_as_a_band() -> None:
@@ -38,17 +47,50 @@ def test_recovery_trend_draws_the_median_interval_as_a_band() -> None:
     table = measures_for(EXAMPLE)
     history = table[table["team"] == "payments"]
     spec = charts.recovery_trend(history, title="Payments").to_dict()
-    band, _lines = spec["layer"]
+    band, _lines, _points = spec["layer"]
     assert band["mark"]["type"] == "area"
-    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == (
-        "mttr_median_ci_low", "mttr_median_ci_high",
-    )  # fmt: skip
-    rows = next(d for d in spec["datasets"].values() if "mttr_median_ci_low" in d[0])
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("low", "high")
+    rows = next(d for d in spec["datasets"].values() if "low" in d[0])
     q3 = next(r for r in rows if r["period"] == "2026-Q3")
     expected = history[history["period"] == "2026-Q3"].iloc[0]
-    assert (q3["mttr_median_ci_low"], q3["mttr_median_ci_high"]) == (
-        expected["mttr_median_ci_low"], expected["mttr_median_ci_high"],
-    )  # fmt: skip
+    unit = 60.0 if band["encoding"]["tooltip"][2]["title"] == "to (hours)" else 1.0
+    assert (q3["low"], q3["high"]) == pytest.approx(
+        (expected["mttr_median_ci_low"] / unit, expected["mttr_median_ci_high"] / unit)
+    )
+
+
+def test_one_unit_per_chart_chosen_for_the_data() -> None:
+    import pandas as pd
+
+    def history(medians: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "period": [f"2026-Q{i + 1}" for i in range(len(medians))], "resolved": 20, "open": 0,
+            "mttr_median": medians, "mttr_p90": [m * 3 for m in medians],
+            "mttr": [m * 2 for m in medians],
+        })  # fmt: skip
+
+    for medians, title in (([20, 40], "Minutes"), ([200, 300], "Hours"), ([5000, 9000], "Days")):
+        spec = charts.recovery_trend(history(medians), title="T").to_dict()
+        assert spec["layer"][0]["encoding"]["y"]["title"] == f"{title} to recover"
+        values = next(iter(spec["datasets"].values()))
+        per = {"Minutes": 1, "Hours": 60, "Days": 1440}[title]
+        first = next(v for v in values if v["statistic"] == "Median")
+        assert first["value"] == pytest.approx(medians[0] / per)
+
+
+def test_small_samples_are_hollow_and_carry_no_tail(tiny_assessment: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "period": ["2026-Q1", "2026-Q2"], "resolved": [30, 3], "open": [0, 0],
+        "mttr_median": [60.0, 70.0], "mttr_p90": [120.0, 3400.0], "mttr": [80.0, 900.0],
+        "mttr_median_ci_low": [50.0, None], "mttr_median_ci_high": [70.0, None],
+    })  # fmt: skip
+    spec = charts.recovery_trend(frame, title="T").to_dict()
+    values = next(d for d in spec["datasets"].values() if "statistic" in d[0])
+    q2 = {v["statistic"]: (v["value"], v["reliable"]) for v in values if v["period"] == "2026-Q2"}
+    assert q2["Median"] == (70.0, False)  # drawn, hollow
+    assert q2["90th percentile"][0] is None and q2["Mean (MTTR)"][0] is None  # no 3,400 spike
 
 
 def test_incident_volume_spec(tiny_assessment: Path) -> None:

@@ -30,5 +30,9 @@ def test_shares_intervals_and_plurals() -> None:
     assert format_share(math.nan) == MISSING
     assert format_interval([44, 73]) == "90% CI 44 min–73 min"
     assert format_interval(None) == "" and format_range(None) == MISSING
-    assert format_range([60, 120]) == "60 min–2.0 h"
+    # both ends of an interval in one unit, the one its middle calls for (issue 12)
+    assert format_range([60, 120]) == "1.0 h–2.0 h"
+    assert format_interval([77, 108]) == "90% CI 1.3 h–1.8 h"
+    assert format_range([30, 80]) == "30 min–80 min"
+    assert format_minutes(90, "min") == "90 min" and format_minutes(90, "d") == "0.1 d"
     assert plural(1, "incident") == "1 incident" and plural(0, "incident") == "0 incidents"

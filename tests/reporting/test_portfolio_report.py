@@ -48,3 +48,55 @@ def test_headline_and_record_are_the_organisation(example: ReviewQuarter) -> Non
     assert payload["incidents"] == example.row("ALL")["incidents"]
     page = portfolio_report.headline(example).data
     assert f"{len(example.maturity)} of {len(example.organisation.teams)}" in page
+
+
+# --- issue 12: a leadership page read without a guide -------------------------------------
+
+
+def test_movers_are_exactly_the_changes_beyond_noise(example: ReviewQuarter) -> None:
+    """Every team whose change survives the FDR control is named, and no other."""
+    from maturity.measures.stats import FALSE_DISCOVERY_RATE
+
+    page = portfolio_report.movers(example).data
+    named = 0
+    for key, team in example.organisation.teams.items():
+        row = example.row(key)
+        for lag in ("qoq", "yoy"):
+            change = row[f"change_{lag}"]
+            real = change["verdict"] in ("improved", "worsened") and (
+                change["q_value"] is not None and change["q_value"] < FALSE_DISCOVERY_RATE
+            )
+            sentence = f"<b>{escape(team.name)}</b> {change['verdict']} since"
+            if real:
+                named += 1
+                assert sentence in page, sentence
+                assert f"{change['ratio']:.0%} of what it was" in page
+            else:
+                assert f"<b>{escape(team.name)}</b> {change['verdict']} since" not in page
+    assert named >= 2  # the example's Payments and Search tell their stories
+    assert page.count("<li>") == named
+
+
+def test_contradicted_claims_name_statements_in_words(example: ReviewQuarter) -> None:
+    page = portfolio_report.contradicted_claims(example).data
+    total = 0
+    for result in example.maturity.values():
+        for s in result.score.statements:
+            if s.evidence == "contradicted" and s.value:
+                total += 1
+                assert escape(portfolio_report.statement_name(s.id)) in page
+    assert page.count("<li>") == total > 0
+    invest = portfolio_report.where_to_invest(example).data
+    import re
+
+    assert not re.search(r"\b(people|process|technology|measurement)\.\d[a-z]\b", page + invest)
+
+
+def test_levels_are_counted_not_averaged(example: ReviewQuarter) -> None:
+    page = portfolio_report.headline(example).data
+    assert "median supported level" not in page
+    levels = [a.score.overall["evidence_level"] for a in example.maturity.values()]
+    for level in set(levels):
+        assert f"at level {level}" in page
+    table = portfolio_report.team_table(example).data
+    assert "Level claimed / supported" in table and "the lowest of the four category" in table

@@ -35,11 +35,33 @@ LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "re
 class Fact:
     value: float | None
     n: int  # how many incidents the fact rests on
+    # Timestamps the fact needs that the team's exports cannot carry (PagerDuty has no
+    # impact-start or mitigation time): the fact is then None, "cannot be checked".
+    unavailable: tuple[str, ...] = ()
+
+
+def unavailable_timestamps(incidents: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``columns`` that no incident has and that no export format of these incidents
+    can carry: missing because of the tool, not the team."""
+    from maturity.ingest.formats import FORMATS
+
+    formats = set(incidents["source_format"].dropna()) if "source_format" in incidents else set()
+    carried = {c for f in formats if f in FORMATS for c in FORMATS[f].TIMESTAMPS}
+    return tuple(c for c in columns if c not in carried and incidents[c].isna().all())
 
 
 def _share(flags: pd.Series) -> Fact:
     known = flags.dropna()
     return Fact(float(known.astype(float).mean()) if len(known) else None, len(known))
+
+
+def _lifecycle(resolved: pd.DataFrame) -> Fact:
+    if not len(resolved):
+        return Fact(None, 0)
+    missing = unavailable_timestamps(resolved, LIFECYCLE)
+    if missing:
+        return Fact(None, len(resolved), missing)
+    return Fact(float(resolved[list(LIFECYCLE)].notna().all(axis=1).mean()), len(resolved))
 
 
 def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool) -> dict[str, Fact]:
@@ -55,10 +77,7 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool) -
         "recovery_time_share": Fact(
             float(recent["resolved_at"].notna().mean()) if len(recent) else None, len(recent)
         ),
-        "lifecycle_complete_share": Fact(
-            float(resolved[list(LIFECYCLE)].notna().all(axis=1).mean()) if len(resolved) else None,
-            len(resolved),
-        ),
+        "lifecycle_complete_share": _lifecycle(resolved),
         "slo_configured": Fact(1.0 if slo_configured else 0.0, 1),
     }
     earlier = incidents[incidents["quarter"].isin(before)]

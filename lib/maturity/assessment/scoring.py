@@ -21,6 +21,7 @@ from typing import Any
 from maturity.assessment.answers import AnswerSheet
 from maturity.assessment.evidence import Fact
 from maturity.assessment.rubric import Condition, EvidenceRule, Rubric
+from maturity.ingest.record import timestamp_names
 
 SUPPORTED, CONTRADICTED, NO_DATA = "supported", "contradicted", "no_data"
 CONTRADICTED_CAP = 0.5
@@ -124,9 +125,14 @@ def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
                 threshold=_format(condition.threshold, rule.format),
             )
             return CONTRADICTED, f"{rule.claim}: {text} (n = {fact.n})"
+    fact = facts.get(first.fact)
+    if fact is not None and fact.unavailable:
+        return NO_DATA, (
+            f"{rule.claim}: cannot be checked from these exports (they carry no "
+            f"{timestamp_names(fact.unavailable)} time)"
+        )
     if all(fact is None or fact.value is None for _, fact in known):
         return NO_DATA, f"{rule.claim}: no incident data to check it against"
-    fact = facts.get(first.fact)
     if fact is None or fact.value is None:
         return SUPPORTED, f"{rule.claim}: consistent with the incident data"
     shown = _format(fact.value, rule.format)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from maturity.measures.stats import MIN_RESOLVED
+from maturity.reporting.formatting import UNITS, format_minutes, unit_of
 from maturity.reporting.theme import COLOURS
 
 #: The recovery statistics drawn by ``recovery_trend``, in legend order.
@@ -25,63 +27,120 @@ def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.LayerChart:
     ``measures`` has one row per quarter (``period``) with ``mttr``, ``mttr_median``,
     ``mttr_p90`` and ``resolved`` (the count behind each figure), as
     ``measures_by_team_quarter`` returns for one team. The mean is dashed: it is the
-    standard's MTTR, but long tails move it more than the typical incident.
+    standard's MTTR, but long tails move it more than the typical incident. Durations are
+    drawn in one unit chosen for the data (minutes, hours or days). A quarter with fewer than
+    ``MIN_RESOLVED`` resolved incidents shows its median as a hollow point and nothing else:
+    no band, no 90th percentile or mean, which so few incidents cannot support.
     """
-    long = measures.melt(
-        id_vars=["period", "resolved", "open"],
+    unit = unit_of(measures["mttr_median"])
+    name, per_unit = UNITS[unit]
+    frame = measures.copy()
+    frame["reliable"] = frame["resolved"] >= MIN_RESOLVED
+    for column in ("mttr_p90", "mttr", "mttr_median_ci_low", "mttr_median_ci_high"):
+        if column in frame:
+            frame[column] = frame[column].where(frame["reliable"])
+    long = frame.melt(
+        id_vars=["period", "resolved", "open", "reliable"],
         value_vars=list(RECOVERY_SERIES),
         var_name="measure",
         value_name="minutes",
     )
     long["statistic"] = long["measure"].map(lambda m: RECOVERY_SERIES[m][0])
-    long["hours"] = long["minutes"] / 60.0
+    long["value"] = long["minutes"] / per_unit
     labels = [label for label, _ in RECOVERY_SERIES.values()]
     colours = [colour for _, colour in RECOVERY_SERIES.values()]
+    # Every layer shares one point scale, so each quarter's label sits under its points.
+    x = alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0),
+              scale=alt.Scale(type="point", padding=0.5), sort=list(frame["period"]))  # fmt: skip
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)
+    colour = alt.Color("statistic:N", title=None, sort=labels, legend=legend,
+                       scale=alt.Scale(domain=labels, range=colours))  # fmt: skip
     base = alt.Chart(long).encode(
-        x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("minutes:Q", title="Minutes to recover"),
-        color=alt.Color(
-            "statistic:N",
-            title=None,
-            scale=alt.Scale(domain=labels, range=colours),
-            sort=labels,
-        ),
-        strokeDash=alt.StrokeDash(
-            "statistic:N",
-            title=None,
-            scale=alt.Scale(domain=labels, range=[[1, 0], [1, 0], [5, 4]]),
-            sort=labels,
-        ),
+        x=x,
+        y=alt.Y("value:Q", title=f"{name.capitalize()} to recover"),
+        color=colour,
         tooltip=[
             alt.Tooltip("period:O", title="Quarter"),
             alt.Tooltip("statistic:N", title="Statistic"),
-            alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
-            alt.Tooltip("hours:Q", title="Hours", format=",.1f"),
+            alt.Tooltip("value:Q", title=name.capitalize(), format=",.1f"),
             alt.Tooltip("resolved:Q", title="Resolved incidents (n)"),
             alt.Tooltip("open:Q", title="Still open"),
         ],
     )
-    lines = base.mark_line(point=True).transform_filter("isValid(datum.minutes)")
-    if "mttr_median_ci_low" not in measures or measures["mttr_median_ci_low"].isna().all():
-        # No quarter has an interval (too few incidents): no band, rather than an empty
-        # layer whose scale Vega cannot size.
-        return alt.LayerChart(layer=[lines], title=title)
-    band = (
-        alt.Chart(measures.assign(band="Median, 90% CI"))
-        .mark_area(opacity=0.18, color=COLOURS["median"])
+    lines = (
+        base.mark_line()
         .encode(
-            x=alt.X("period:O"),
-            y=alt.Y("mttr_median_ci_low:Q"),
-            y2=alt.Y2("mttr_median_ci_high:Q"),
-            tooltip=[
-                alt.Tooltip("period:O", title="Quarter"),
-                alt.Tooltip("mttr_median_ci_low:Q", title="Median, 90% CI from", format=",.0f"),
-                alt.Tooltip("mttr_median_ci_high:Q", title="to (minutes)", format=",.0f"),
-            ],
+            strokeDash=alt.StrokeDash(
+                "statistic:N",
+                title=None,
+                sort=labels,
+                legend=legend,
+                scale=alt.Scale(domain=labels, range=[[1, 0], [1, 0], [5, 4]]),
+            )
         )
-        .transform_filter("isValid(datum.mttr_median_ci_low)")
+        .transform_filter("isValid(datum.value)")
     )
-    return alt.LayerChart(layer=[band, lines], title=title)
+    points = (
+        base.mark_point(size=45, strokeWidth=1.5, filled=False)
+        .encode(
+            fill=alt.condition("datum.reliable", colour, alt.value("white")),
+        )
+        .transform_filter("isValid(datum.value)")
+    )
+    layers: list[alt.Chart] = [lines, points]
+    if "mttr_median_ci_low" in frame and frame["mttr_median_ci_low"].notna().any():
+        band = (
+            alt.Chart(
+                frame.assign(
+                    low=frame["mttr_median_ci_low"] / per_unit,
+                    high=frame["mttr_median_ci_high"] / per_unit,
+                )
+            )
+            .mark_area(opacity=0.18, color=COLOURS["median"])
+            .encode(
+                x=x,
+                y=alt.Y("low:Q"),
+                y2=alt.Y2("high:Q"),
+                tooltip=[
+                    alt.Tooltip("period:O", title="Quarter"),
+                    alt.Tooltip("low:Q", title="Median, 90% CI from", format=",.1f"),
+                    alt.Tooltip("high:Q", title=f"to ({name})", format=",.1f"),
+                ],
+            )
+            .transform_filter("isValid(datum.low)")
+        )
+        layers.insert(0, band)
+    small = int((~frame["reliable"] & (frame["resolved"] > 0)).sum())
+    subtitle = (
+        [f"Hollow points: quarters with fewer than {MIN_RESOLVED} resolved incidents, the "
+         "median alone, an indication only."]
+        if small else []
+    )  # fmt: skip
+    chart = alt.LayerChart(
+        layer=layers,
+        title=alt.Title(title, subtitle=subtitle) if subtitle else title,
+        description=_trend_summary(frame, title, unit),
+    )
+    return chart
+
+
+def _trend_summary(frame: pd.DataFrame, title: str, unit: str) -> str:
+    """One sentence saying what the trend chart shows, for readers who cannot see it."""
+    medians = frame.dropna(subset=["mttr_median"])
+    if medians.empty:
+        return f"{title}: no resolved incidents in these quarters."
+    first, last = medians.iloc[0], medians.iloc[-1]
+    small = int((~frame["reliable"] & (frame["resolved"] > 0)).sum())
+    caveat = (
+        f" {small} of {len(frame)} quarters have fewer than {MIN_RESOLVED} resolved incidents."
+        if small else ""
+    )  # fmt: skip
+    return (
+        f"{title}: the median time to recover was {format_minutes(first['mttr_median'], unit)} "
+        f"in {first['period']} (n = {int(first['resolved'])}) and "
+        f"{format_minutes(last['mttr_median'], unit)} in {last['period']} "
+        f"(n = {int(last['resolved'])}).{caveat}"
+    )
 
 
 def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:

@@ -15,15 +15,36 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_minutes(minutes: float | None) -> str:
-    """A duration for people: ``42 min``, ``3.5 h``, ``2.1 d`` (``—`` for no data)."""
+#: Units for durations: name, abbreviation, minutes per unit.
+UNITS = {"min": ("minutes", 1.0), "h": ("hours", 60.0), "d": ("days", 1440.0)}
+
+
+def unit_for(minutes: float | None) -> str:
+    """The unit people read a duration of this size in: ``min`` under 90 minutes, ``h``
+    under two days, else ``d``."""
+    if minutes is None or _missing(minutes) or minutes < 90:
+        return "min"
+    return "h" if minutes < 48 * 60 else "d"
+
+
+def unit_of(values: object) -> str:
+    """One unit for a family of durations (a chart's axis, an interval's two ends): the one
+    their median calls for, so the typical figure reads naturally."""
+    import pandas as pd
+
+    series = pd.Series(values, dtype=float).dropna()
+    return unit_for(float(series.median())) if len(series) else "min"
+
+
+def format_minutes(minutes: float | None, unit: str | None = None) -> str:
+    """A duration for people: ``42 min``, ``3.5 h``, ``2.1 d`` (``—`` for no data); ``unit``
+    fixes the unit (``min``, ``h``, ``d``) so figures side by side share one."""
     if minutes is None or _missing(minutes):
         return MISSING
-    if minutes < 90:
+    unit = unit or unit_for(minutes)
+    if unit == "min":
         return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} d"
+    return f"{minutes / UNITS[unit][1]:.1f} {unit}"
 
 
 def format_share(share: float | None) -> str:
@@ -33,11 +54,13 @@ def format_share(share: float | None) -> str:
     return f"{share:.0%}"
 
 
-def format_interval(interval: list[float] | None) -> str:
-    """A 90% interval for people: ``90% CI 44 min–73 min`` (empty when there is none)."""
+def format_interval(interval: list[float] | None, unit: str | None = None) -> str:
+    """A 90% interval for people: ``90% CI 44 min–73 min`` (empty when there is none), both
+    ends in ``unit`` (default: the one the interval's middle calls for)."""
     if not interval:
         return ""
-    low, high = (format_minutes(v) for v in interval)
+    unit = unit or unit_of(interval)
+    low, high = (format_minutes(v, unit) for v in interval)
     return f"90% CI {low}–{high}"
 
 
@@ -45,7 +68,8 @@ def format_range(interval: list[float] | None) -> str:
     """An interval's two ends for a table cell: ``44 min–73 min`` (``—`` when there is none)."""
     if not interval:
         return MISSING
-    low, high = (format_minutes(v) for v in interval)
+    unit = unit_of(interval)
+    low, high = (format_minutes(v, unit) for v in interval)
     return f"{low}–{high}"
 
 

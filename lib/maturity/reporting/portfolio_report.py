@@ -16,6 +16,7 @@ from maturity.measures.definitions import ALL_TEAMS, CHANGES
 from maturity.measures.stats import FALSE_DISCOVERY_RATE as FDR
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
+from maturity.reporting.board_pack import level_counts
 from maturity.reporting.formatting import MISSING, format_interval, format_minutes
 from maturity.reporting.html import Markup, block, card, cards, items, paragraph, table
 from maturity.reporting.notebook_record import make_record
@@ -50,8 +51,7 @@ def headline(portfolio: ReviewQuarter) -> HTML:
         card("90th percentile", format_minutes(now["mttr_p90"]), f"n = {now['resolved']}"),
         card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
         card("Teams assessed", f"{assessed} of {len(portfolio.organisation.teams)}",
-             f"median supported level {pd.Series(levels).median():g}" if levels
-             else "no questionnaire answers"),
+             _level_counts(levels) if levels else "no questionnaire answers"),
     ]  # fmt: skip
     sentences = []
     for lag in CHANGES:
@@ -59,6 +59,86 @@ def headline(portfolio: ReviewQuarter) -> HTML:
         before = portfolio.row(ALL_TEAMS, earlier)["mttr_median"]
         sentences.append(change_sentence(now[f"change_{lag.name}"], earlier, before))
     return block(cards(parts), items(sentences))
+
+
+def _level_counts(levels: list[Any]) -> str:
+    """How many teams the data supports at each level: levels are ordinal, so counted, never
+    averaged."""
+    return "supported: " + level_counts(Counter(int(level) for level in levels))
+
+
+def statement_name(statement_id: str) -> str:
+    """A statement as leaders read it: ``Technology & Tools level 4: "Automation ..."``."""
+    rubric = load_rubric()
+    statement = rubric.by_id[statement_id]
+    return (
+        f"{rubric.categories[statement.category]} level {statement.level}: "
+        f"\u201c{statement.text.rstrip('.')}\u201d"
+    )
+
+
+def movers(portfolio: ReviewQuarter) -> HTML:
+    """Teams whose median time to recover changed beyond noise, against last quarter and a
+    year before; only changes that survive the false-discovery control across teams."""
+    entries: list[Markup | str] = []
+    for lag in CHANGES:
+        earlier = shift_quarter(portfolio.quarter, -lag.quarters)
+        for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
+            change = portfolio.row(key)[f"change_{lag.name}"]
+            q_value = change["q_value"]
+            if (
+                change["verdict"] in ("improved", "worsened")
+                and q_value is not None
+                and (q_value < FDR)
+            ):
+                q_text = "q < 0.01" if q_value < 0.01 else f"q = {q_value:.2f}"
+                entries.append(
+                    Markup(
+                        "<b>{}</b> {} since {}: its median time to recover is now {} of what "
+                        "it was ({})."
+                    ).format(
+                        team.name, change["verdict"], earlier, f"{change['ratio']:.0%}", q_text
+                    )
+                )
+    if not entries:
+        entries.append(
+            "No team's time to recover changed beyond noise, against last quarter or a year "
+            "before (differences this small are within what chance produces)."
+        )
+    note = paragraph(
+        f"A change counts when its q-value, controlled across all "
+        f"{len(portfolio.organisation.teams)} teams, is below {FDR:.2f}: at most one in ten "
+        "such verdicts is expected to be a fluke.",
+        "note",
+    )
+    return block(items(entries), note)
+
+
+def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
+    """Each team's claims that its incident data contradicts, in the rubric's words."""
+    entries: list[Markup | str] = []
+    for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
+        result = portfolio.maturity.get(key)
+        if result is None:
+            continue
+        for s in result.score.statements:
+            if s.evidence == "contradicted" and s.value:
+                why = s.reason.split(": ", 1)[-1]
+                entries.append(
+                    Markup("<b>{}</b>: {} ({}).").format(team.name, statement_name(s.id), why)
+                )
+    unanswered = sorted(
+        team.name for key, team in portfolio.organisation.teams.items()
+        if key not in portfolio.maturity
+    )  # fmt: skip
+    parts: list[Markup | str] = [
+        items(entries) if entries else paragraph("The incident data contradicts no claim.")
+    ]
+    if unanswered:
+        parts.append(
+            paragraph(f"No questionnaire answers this quarter: {', '.join(unanswered)}.", "note")
+        )
+    return block(*parts)
 
 
 def team_table(portfolio: ReviewQuarter) -> HTML:
@@ -73,8 +153,8 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
             claimed = supported = contradicted = MISSING
         else:
             overall = result.score.overall
-            claimed = f"{overall['level']} ({overall['score']:.2f})"
-            supported = f"{overall['evidence_level']} ({overall['evidence_score']:.2f})"
+            claimed = f"{overall['level']} / {overall['evidence_level']}"
+            supported = f"{overall['score']:.2f} / {overall['evidence_score']:.2f}"
             contradicted = sum(
                 1 for s in result.score.statements if s.evidence == "contradicted" and s.value
             )
@@ -84,8 +164,16 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
             r["dora_band"] or MISSING, claimed, supported, contradicted,
         ])  # fmt: skip
     header = ["Team", "Incidents", "Median to recover", "vs a year before", "DORA band",
-              "Maturity claimed", "Supported by data", "Claims contradicted"]  # fmt: skip
-    return block(table(rows, header, text_columns=(0, 3, 4)))
+              "Level claimed / supported", "Score claimed / supported",
+              "Claims contradicted"]  # fmt: skip
+    note = paragraph(
+        "Level: the lowest of the four category levels (1-5), the standard's maturity. Score: "
+        "the mean of the category scores, each a level plus the progress made towards the "
+        "next, so a level 2 team can score 3.50. Supported: once the incident data has "
+        "checked the claims.",
+        "note",
+    )
+    return block(table(rows, header, text_columns=(0, 3, 4)), note)
 
 
 def maturity_frame(portfolio: ReviewQuarter) -> pd.DataFrame:
@@ -111,7 +199,6 @@ def maturity_chart(portfolio: ReviewQuarter) -> alt.Chart | HTML:
 
 def where_to_invest(portfolio: ReviewQuarter, count: int = 6) -> HTML:
     """Plain findings: credibility gaps, regressions, and the practices most teams lack."""
-    rubric = load_rubric()
     entries: list[Markup | str] = []
     gaps = sorted(
         (
@@ -146,9 +233,7 @@ def where_to_invest(portfolio: ReviewQuarter, count: int = 6) -> HTML:
         if teams < 2:
             break
         entries.append(
-            Markup("{} teams are held back by <b>{}</b>: \u201c{}\u201d").format(
-                teams, statement, rubric.by_id[statement].text
-            )
+            Markup("{} teams are held back by <b>{}</b>.").format(teams, statement_name(statement))
         )
     if not entries:
         entries.append("No credibility gap, regression or shared weakness stands out.")

@@ -115,6 +115,14 @@ class TeamQuarter:
         return self.review.history(self.team.key)
 
     @property
+    def recovery_unit(self) -> str:
+        """The one unit (``min``, ``h``, ``d``) of this team's recovery figures: cards, table
+        and trend chart, chosen like the chart's from the quarterly medians."""
+        from maturity.reporting.formatting import unit_of
+
+        return unit_of(self.history["mttr_median"])
+
+    @property
     def current(self) -> dict[str, Any]:
         """This team's measures for the assessed quarter (JSON-ready: None for no data)."""
         return self.review.row(self.team.key)

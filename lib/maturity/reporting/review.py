@@ -41,6 +41,7 @@ from maturity.ingest.incidents import (
 )
 from maturity.organisation import Organisation, load_organisation
 from maturity.periods import parse_quarter
+from maturity.reporting.board_pack import Section, write_board_pack, write_site
 from maturity.reporting.execute import (
     PORTFOLIO_NOTEBOOK,
     TEAM_NOTEBOOK,
@@ -91,6 +92,7 @@ class ReviewResult:
     teams: list[TeamResult]
     portfolio: TeamResult | None = None
     problems: list[str] = field(default_factory=list)  # the organisation's, not one team's
+    board_pack: str | None = None  # "review.pdf" once printed
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -168,8 +170,30 @@ def run_review(
             assessment, incidents, quarter, out_dir, jobs, pdf, progress, answer_problems
         )
         review.problems.extend(problems)
+        if pdf:
+            _write_board_pack(review, assessment)
         write_index(review, assessment, incidents)
+    write_site(out_dir.parent, assessment.name)
     return review
+
+
+def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
+    """``review.pdf``: the portfolio, then every team; a failure to print it is noted, not
+    fatal (every report is already written)."""
+    sections = []
+    for result in [review.portfolio, *review.teams]:
+        if result is None:
+            continue
+        page = None
+        if result.status == "ok" and result.html:
+            page = (review.out_dir / result.html).read_text(encoding="utf-8")
+        title = "Portfolio" if result.team == PORTFOLIO else result.name
+        sections.append(Section(result.team, title, page, result.error))
+    try:
+        write_board_pack(review.out_dir / "review.pdf", assessment.name, review.quarter, sections)
+        review.board_pack = "review.pdf"
+    except Exception as exc:  # the pack is a convenience: its failure must not hide the reports
+        review.problems.append(f"review.pdf could not be printed: {_one_line(exc)}")
 
 
 @contextlib.contextmanager
@@ -348,6 +372,30 @@ def _public(result: TeamResult) -> dict[str, Any]:
     return {k: v for k, v in asdict(result).items() if k != "seconds"}
 
 
+#: What to do about rows no team could take, by kind of reason.
+_UNATTRIBUTED_FIX = {
+    "no team": "add the service to a team's services, or the team name or id the tool uses "
+    "to its aliases, in assessment.yaml",
+}
+
+
+def _unattributed_groups(incidents: IncidentSet, examples: int = 3) -> list[dict[str, Any]]:
+    """Rows given to no team, grouped by kind of reason, with a few examples and the fix."""
+    rows = incidents.ledger[incidents.ledger["team"].isna()]
+    groups = []
+    kinds = rows.assign(kind=reason_kinds(rows["reason"]))
+    for kind, group in kinds.groupby("kind", sort=True):
+        shown = [
+            f"{r.file} row {r.row}"
+            + (f" {r.incident_id}" if isinstance(r.incident_id, str) else "")
+            + (f": {r.reason}" if r.reason != kind else "")
+            for r in group.head(examples).itertuples(index=False)
+        ]
+        fix = _UNATTRIBUTED_FIX.get(str(kind), "see maturity validate for each row")
+        groups.append({"reason": kind, "rows": len(group), "examples": shown, "fix": fix})
+    return sorted(groups, key=lambda g: -g["rows"])
+
+
 def write_index(review: ReviewResult, assessment: Organisation, incidents: IncidentSet) -> None:
     """Write ``index.html`` and ``summary.json`` for a finished review."""
     quality = incidents.quality()
@@ -359,7 +407,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         .reset_index(name="rows")
         .to_dict(orient="records")
     )
-    unattributed = incidents.ledger[incidents.ledger["team"].isna()]
+    unattributed = _unattributed_groups(incidents)
     teams = []
     for t in review.teams:
         row = asdict(t)
@@ -377,11 +425,13 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         teams=teams,
         failed=review.failed,
         problems=review.problems,
+        board_pack=review.board_pack,
         portfolio=None if review.portfolio is None else asdict(review.portfolio),
         quality=quality,
         files=[assessment.relative(p) for p in assessment.incident_files()],
         reasons=reasons,
-        unattributed=unattributed.to_dict(orient="records"),
+        unattributed=unattributed,
+        unattributed_rows=sum(g["rows"] for g in unattributed),
         css=(TEMPLATES / "report" / "report.css").read_text(),
         version=maturity.__version__,
         assessment=assessment.key,
@@ -394,6 +444,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         "maturity_version": maturity.__version__,
         "status": "ok" if review.ok else "failed",
         "problems": review.problems,
+        "board_pack": review.board_pack,
         "teams": [_public(t) for t in review.teams],
         "portfolio": None if review.portfolio is None else _public(review.portfolio),
         "quality": {k: v for k, v in quality.items() if k != "issues"},

@@ -13,8 +13,10 @@ import altair as alt
 import pandas as pd
 from IPython.display import HTML
 
+from maturity.assessment.evidence import unavailable_timestamps
 from maturity.assessment.rubric import load_rubric
 from maturity.ingest.incidents import EXCLUDED, REJECTED, USED, reason_kinds
+from maturity.ingest.record import TIMESTAMP_COLUMNS, timestamp_names
 from maturity.measures.definitions import CHANGES, PHASES, RATES
 from maturity.measures.engine import recovery_minutes
 from maturity.measures.records import to_records
@@ -24,7 +26,6 @@ from maturity.reporting.formatting import (
     MISSING,
     format_interval,
     format_minutes,
-    format_range,
     format_share,
     plural,
 )
@@ -63,8 +64,12 @@ def title_block(report: TeamQuarter) -> HTML:
     )
 
 
-def _detail(*parts: str) -> str:
-    return " · ".join(p for p in parts if p)
+def _detail(*parts: str) -> Markup:
+    """A card's detail line; each part kept whole when the line wraps ("n = 58", never
+    "n /= 58")."""
+    return Markup(" · ").join(
+        Markup('<span class="nowrap">{}</span>').format(p) for p in parts if p
+    )
 
 
 def headline(report: TeamQuarter) -> HTML:
@@ -75,12 +80,13 @@ def headline(report: TeamQuarter) -> HTML:
     counts = f"{now['open']} still open"
     if per_week is not None:
         counts += f" · {per_week:.1f} a week"
+    unit = report.recovery_unit
     parts = [
-        card("Median time to recover", format_minutes(now["mttr_median"]),
-             _detail(format_interval(now["mttr_median_ci"]), f"n = {n}")),
-        card("90th percentile", format_minutes(now["mttr_p90"]),
-             _detail(format_interval(now["mttr_p90_ci"]), f"n = {n}")),
-        card("MTTR (mean)", format_minutes(now["mttr"]),
+        card("Median time to recover", format_minutes(now["mttr_median"], unit),
+             _detail(format_interval(now["mttr_median_ci"], unit), f"n = {n}")),
+        card("90th percentile", format_minutes(now["mttr_p90"], unit),
+             _detail(format_interval(now["mttr_p90_ci"], unit), f"n = {n}")),
+        card("MTTR (mean)", format_minutes(now["mttr"], unit),
              "the standard's measure; long tails move it"),
         card("Incidents", str(now["incidents"]), counts),
     ]  # fmt: skip
@@ -187,11 +193,15 @@ def findings(report: TeamQuarter) -> HTML:
 def quarter_table(report: TeamQuarter) -> HTML:
     """Incidents and recovery statistics per quarter, the assessed quarter highlighted."""
     rows, current = [], []
+    unit = report.recovery_unit  # the trend chart's unit: table and axis read alike
     for i, r in enumerate(to_records(report.history)):
+        interval = r["mttr_median_ci"]
         rows.append([
             r["period"], r["incidents"], r["resolved"], r["open"],
-            format_minutes(r["mttr_median"]), format_range(r["mttr_median_ci"]),
-            format_minutes(r["mttr_p90"]), format_minutes(r["mttr"]),
+            format_minutes(r["mttr_median"], unit),
+            f"{format_minutes(interval[0], unit)}–{format_minutes(interval[1], unit)}"
+            if interval else MISSING,
+            format_minutes(r["mttr_p90"], unit), format_minutes(r["mttr"], unit),
             r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
         ])  # fmt: skip
         if r["period"] == report.quarter:
@@ -220,9 +230,23 @@ def _this_and_last_quarter(
 
 
 def phase_table(report: TeamQuarter) -> HTML:
-    """Median minutes of each lifecycle phase, this quarter and the one before, with n."""
+    """Median minutes of each lifecycle phase, this quarter and the one before, with n; a
+    phase whose timestamps the team's export formats cannot carry says so."""
+    incidents = report.team_incidents().incidents
+    missing = set(unavailable_timestamps(incidents, TIMESTAMP_COLUMNS)) if len(incidents) else set()
     phases = [(p.measure, p.label, p.meaning) for p in PHASES]
-    return _this_and_last_quarter(report, phases, ("Phase", "From → to", "n"), format_minutes)
+    table_html = _this_and_last_quarter(report, phases, ("Phase", "From → to", "n"), format_minutes)
+    blind = [p for p in PHASES if {p.start, p.end} & missing]
+    if not blind:
+        return table_html
+    formats = ", ".join(sorted(set(incidents["source_format"].dropna())))
+    note = paragraph(
+        f"This team's exports ({formats}) carry no {timestamp_names(sorted(missing))} time, so "
+        f"{plural(len(blind), 'phase')} ({', '.join(p.label.lower() for p in blind)}) cannot be "
+        "measured from them; a dash there means not recorded by the tool, not slow.",
+        "note",
+    )
+    return block(Markup(table_html.data), note)
 
 
 def practice_table(report: TeamQuarter) -> HTML:
@@ -305,13 +329,24 @@ def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
             r.title if isinstance(r.title, str) else MISSING,
             r.service if isinstance(r.service, str) else MISSING,
             f"SEV{r.severity}" if not pd.isna(r.severity) else MISSING,
-            when.strftime("%d %b %H:%M"),
+            when.strftime("%d %b %Y %H:%M"),
             ("still open" if r.is_open else format_minutes(r.minutes)),
         ]
         for r, when in zip(top.head(count).itertuples(index=False), local.head(count), strict=True)
     ]
-    header = ["Incident", "Title", "Service", "Severity", "Detected", "Time to recover"]
-    return block(table(rows, header, text_columns=(0, 1, 2, 3, 4)))
+    zone = report.organisation.timezone
+    header = ["Incident", "Title", "Service", "Severity", f"Detected ({zone})", "Time to recover"]
+    still_open = int(quarter["is_open"].sum())
+    note = (
+        paragraph(
+            f"{plural(still_open, 'incident')} still open, listed first: the time to "
+            "recover is not known yet, and may be longer still.",
+            "note",
+        )
+        if still_open
+        else ""
+    )
+    return block(table(rows, header, text_columns=(0, 1, 2, 3, 4)), note)
 
 
 def maturity_section(report: TeamQuarter) -> HTML:
@@ -367,7 +402,11 @@ def maturity_section(report: TeamQuarter) -> HTML:
             join(
                 [
                     Markup("<h3>Claims the incident data contradicts</h3>"),
-                    paragraph("Each counts at most as \u201cpartly\u201d.", "note"),
+                    paragraph(
+                        "Each counts at most as \u201cpartly\u201d. Fix the practice, or the "
+                        "answer.",
+                        "note",
+                    ),
                     items(f"{s.id}: {s.reason}." for s in contradicted),
                 ]
             )
@@ -386,7 +425,8 @@ def maturity_section(report: TeamQuarter) -> HTML:
         parts.append(
             paragraph(f"Unanswered (counted as no): {', '.join(score.unanswered)}.", "note")
         )
-    advice = result.recommendations[:8]
+    # Contradicted claims are listed above: here only what the next level still needs.
+    advice = [r for r in result.recommendations if r["kind"] != "contradicted"][:8]
     if advice:
         parts.append(Markup("<h3>What unlocks the next level</h3>"))
         parts.append(items((item["message"] for item in advice), ordered=True))

@@ -91,6 +91,10 @@ def contains_word(values: pd.Series, words: Iterable[str]) -> pd.Series:
     return text(values).str.lower().str.contains(pattern, regex=True, na=False)
 
 
+#: The one reason every format gives for a test, drill, game day or tutorial incident.
+NOT_AN_INCIDENT = "test, drill or game day"
+
+
 def canonical_frame(index: pd.Index) -> pd.DataFrame:
     """An empty canonical frame (all missing) for a module to fill."""
     frame = pd.DataFrame(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    NOT_AN_INCIDENT,
     STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
@@ -31,6 +32,8 @@ REQUIRED = {
     "detected_at": ("detected_at", "Detected At", "started_at", "Started At"),
 }
 RESOLUTION = ("resolved_at", "Resolved At", "resolved", "Resolved")
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 TEAM_COLUMNS = ("teams", "Teams")
 SEVERITY_COLUMNS = ("severity", "Severity")
 #: Milestones reached only after resolution.
@@ -79,5 +82,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
         + text(column(raw, "incident_type", "Incident Type")).fillna("")
     )
     exclude(out, contains_word(tags, ["gameday", "game day", "game-day", "drill", "test"]),
-            "game day or test incident")  # fmt: skip
+            NOT_AN_INCIDENT)  # fmt: skip
     return out

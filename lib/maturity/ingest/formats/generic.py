@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from maturity.ingest.formats.common import STATUS_RESOLVED, status_is
-from maturity.ingest.record import CANONICAL_COLUMNS
+from maturity.ingest.formats.common import NOT_AN_INCIDENT, STATUS_RESOLVED, status_is
+from maturity.ingest.record import CANONICAL_COLUMNS, TIMESTAMP_COLUMNS
 
 NAME = "generic"
 
@@ -21,6 +21,8 @@ NAME = "generic"
 COLUMNS = CANONICAL_COLUMNS
 REQUIRED = {"incident_id": ("incident_id",), "detected_at": ("detected_at",)}
 RESOLUTION = ("resolved_at",)
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = TIMESTAMP_COLUMNS
 TEAM_COLUMNS = ("team",)
 SEVERITY_COLUMNS = ("severity",)
 #: An optional ``status`` column: these words say the incident is over.
@@ -46,7 +48,5 @@ def to_canonical(raw: pd.DataFrame, context: object = None) -> pd.DataFrame:
     if "kind" in by_lower:
         kind = raw[by_lower["kind"]].astype("string").str.strip().str.lower()
         not_incident = kind.isin(NOT_INCIDENTS)
-        out.loc[not_incident, "exclude_reason"] = kind[not_incident].map(
-            lambda k: f"{k.replace('_', ' ')} incident"
-        )
+        out.loc[not_incident, "exclude_reason"] = kind[not_incident].map(lambda k: NOT_AN_INCIDENT)
     return out

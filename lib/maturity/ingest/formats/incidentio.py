@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    NOT_AN_INCIDENT,
     STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
@@ -34,6 +35,8 @@ REQUIRED = {
     "detected_at": ("Reported at", "reported_at", "created_at", "Created at"),
 }
 RESOLUTION = ("Resolved at", "resolved_at", "Closed at", "closed_at")
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 TEAM_COLUMNS = ("any custom field whose name mentions team",)
 SEVERITY_COLUMNS = ("severity", "Severity", "severity.name")
 #: Statuses after resolution: Documenting and Reviewing are post-incident stages.
@@ -75,8 +78,8 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     mode = text(column(raw, "mode", "Mode")).str.lower()
     status = text(column(raw, "incident_status", "Status", "status")).str.lower()
     out[STATUS_RESOLVED] = status_is(status, RESOLVED_STATUSES)
-    for kind in ("test", "tutorial", "retrospective"):
-        exclude(out, mode == kind, f"{kind} incident")
+    exclude(out, mode.isin(["test", "tutorial"]), NOT_AN_INCIDENT)
+    exclude(out, mode == "retrospective", "retrospective incident")
     for kind in ("declined", "merged", "canceled", "cancelled"):
         exclude(out, status == kind, f"{kind} incident")
     custom_flags(raw, out)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
+    NOT_AN_INCIDENT,
     OFFSET_SUFFIX,
     STATUS_RESOLVED,
     SourceContext,
@@ -46,6 +47,8 @@ HEADERS = {
 }
 REQUIRED = {"incident_id": HEADERS["key"], "detected_at": HEADERS["created"]}
 RESOLUTION = HEADERS["resolved"]
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("detected_at", "acknowledged_at", "resolved_at")
 TEAM_COLUMNS = ("Custom field (Team)", "Team", "Custom field (Responders)")
 SEVERITY_COLUMNS = ("Custom field (Severity)", "Severity", *HEADERS["priority"])
 #: Statuses of a finished issue (English and the localised exports above).
@@ -100,9 +103,9 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     exclude(
         out,
         contains_word(labels, ["test", "drill", "gameday", "game-day"]),
-        "test or drill incident",
+        NOT_AN_INCIDENT,
     )
-    exclude(out, issue_type.isin(["test"]), "test incident")
+    exclude(out, issue_type.isin(["test"]), NOT_AN_INCIDENT)
     exclude(
         out, resolution.str.contains("duplicate", na=False), "duplicate (resolved as such in Jira)"
     )

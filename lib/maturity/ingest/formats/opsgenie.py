@@ -13,6 +13,7 @@ import pandas as pd
 
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
+    NOT_AN_INCIDENT,
     OFFSET_SUFFIX,
     STATUS_RESOLVED,
     SourceContext,
@@ -29,6 +30,8 @@ from maturity.ingest.formats.common import (
 NAME = "opsgenie"
 REQUIRED = {"incident_id": ("tinyId", "Tiny Id"), "detected_at": ("createdAt", "Created At")}
 RESOLUTION = ("report.closeTime", "closeTime", "Close Time", "resolvedAt", "Resolved At")
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("detected_at", "acknowledged_at", "resolved_at")
 TEAM_COLUMNS = ("ownerTeam", "Owner Team", "team")
 SEVERITY_COLUMNS = ("priority", "Priority")
 
@@ -57,9 +60,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out[STATUS_RESOLVED] = status_is(status, ["resolved", "closed"])
     out[f"resolved_at{OFFSET_SUFFIX}"] = close.where(closed)
     out["resolved_at"] = column(raw, "resolvedAt", "Resolved At")
-    exclude(
-        out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), "test or drill incident"
-    )
+    exclude(out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), NOT_AN_INCIDENT)
     exclude(out, status == "cancelled", "cancelled incident")
     custom_flags(raw, out)
     return out

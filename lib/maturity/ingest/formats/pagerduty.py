@@ -33,6 +33,8 @@ NAME = "pagerduty"
 REQUIRED = {"incident_id": ("incident_number", "id"), "detected_at": ("created_on", "created_at")}
 #: Headers giving the recovery time; without any, no incident can count as resolved.
 RESOLUTION = ("resolved_on", "resolved_at", "seconds_to_resolve")
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("detected_at", "acknowledged_at", "resolved_at")
 #: Where the team and the severity come from, first found wins (README "Supported exports").
 TEAM_COLUMNS = ("team_name", "escalation_policy_name")
 SEVERITY_COLUMNS = ("priority_name", "priority", "priority.summary", "urgency")

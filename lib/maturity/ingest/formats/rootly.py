@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import (
+    NOT_AN_INCIDENT,
     STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
@@ -32,6 +33,8 @@ REQUIRED = {
     "detected_at": ("detected_at", "created_at"),
 }
 RESOLUTION = ("resolved_at",)
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 TEAM_COLUMNS = ("groups", "teams")
 SEVERITY_COLUMNS = ("severity",)
 
@@ -60,6 +63,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["review_done"] = retro.map({"completed": "yes", "not_started": "no", "active": "no",
                                     "skipped": "no"})  # fmt: skip
     kind = text(column(raw, "kind")).str.lower()
+    exclude(out, kind.isin(["test", "test_sub", "example", "tutorial", "drill"]), NOT_AN_INCIDENT)
     exclude(
         out, kind.notna() & ~kind.isin(["normal", "", "backfilled"]), kind.fillna("") + " incident"
     )

@@ -38,6 +38,8 @@ REQUIRED = {
     "detected_at": ("opened_at", "sys_created_on", "Opened", "Created"),
 }
 RESOLUTION = ("resolved_at", "closed_at", "calendar_stc", "Resolved", "Closed", "Resolve time")
+#: The lifecycle timestamps this layout can carry (a custom ``columns:`` mapping may add more).
+TIMESTAMPS = ("detected_at", "resolved_at")
 TEAM_COLUMNS = ("assignment_group",)
 SEVERITY_COLUMNS = ("priority",)
 

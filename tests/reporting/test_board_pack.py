@@ -1,0 +1,89 @@
+"""The board pack (``review.pdf``) and the review site (``<out>/<org>/index.html``), from
+the tiny organisation's review (``tiny_review`` in conftest)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from maturity.reporting.board_pack import Section, board_pack_html, main_of, write_site
+
+pytestmark = pytest.mark.notebooks
+
+
+def pdf_text(path: Path, first: int, last: int) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(first), "-l", str(last), str(path), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def page_count(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(
+        next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages"))
+    )
+
+
+@pytest.fixture(scope="module")
+def pack(tiny_review) -> Path:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return tiny_review.out_dir / "review.pdf"
+
+
+def test_the_board_pack_has_contents_with_page_numbers(tiny_review, pack: Path) -> None:
+    pages = page_count(pack)
+    # the cover, then the portfolio and each team on pages of their own
+    assert pages >= 1 + 1 + len(tiny_review.teams)
+    cover = pdf_text(pack, 1, 1)
+    assert "Tiny Org: recovery review 2026-Q3" in cover and "Contents" in cover
+    entries = {}
+    for line in cover.splitlines():
+        for title in ("Portfolio", "Alpha Team", "Beta"):
+            if line.strip().startswith(title) and line.rstrip()[-1].isdigit():
+                entries[title] = int(line.split()[-1])
+    assert list(entries) == ["Portfolio", "Alpha Team", "Beta"]
+    assert 1 < entries["Portfolio"] < entries["Alpha Team"] < entries["Beta"] <= pages
+    # each entry's page is where that report's title is
+    for title, page in entries.items():
+        heading = "recovery from failure" if title != "Portfolio" else "Tiny Org: recovery from"
+        text = pdf_text(pack, page, page)
+        assert heading in text and (title == "Portfolio" or title in text), (title, page)
+    # every page is numbered "page n of N"
+    for page in (1, pages):
+        assert f"page {page} of {pages}" in pdf_text(pack, page, page)
+
+
+def test_the_review_site_lists_every_quarter(tiny_review) -> None:
+    site = tiny_review.out_dir.parent / "index.html"
+    page = site.read_text()
+    assert 'href="2026-Q3/index.html"' in page and 'href="2026-Q3/review.pdf"' in page
+    assert "Tiny Org: recovery reviews" in page
+    index = (tiny_review.out_dir / "index.html").read_text()
+    assert 'href="review.pdf"' in index and 'href="../index.html"' in index
+
+
+def test_the_site_adds_quarters_newest_first(tiny_review, tmp_path: Path) -> None:
+    org = tmp_path / "tiny"
+    shutil.copytree(tiny_review.out_dir, org / "2026-Q3")
+    shutil.copytree(tiny_review.out_dir, org / "2026-Q2")
+    summary = (org / "2026-Q2" / "summary.json").read_text().replace('"2026-Q3"', '"2026-Q2"')
+    (org / "2026-Q2" / "summary.json").write_text(summary)
+    (org / "2026-Q1").mkdir()  # a quarter still being written: no summary, left out
+    page = write_site(org, "Tiny Org").read_text()
+    assert page.index('href="2026-Q3/index.html"') < page.index('href="2026-Q2/index.html"')
+    assert "2026-Q1" not in page
+
+
+def test_sections_never_share_an_anchor() -> None:
+    page = '<html><body><main><h2 id="Data-quality">x</h2><a href="#Data-quality">y</a></main>'
+    body = main_of(page, "alpha")
+    assert 'id="alpha-Data-quality"' in body and 'href="#alpha-Data-quality"' in body
+    html = board_pack_html("Org", "2026-Q3", [Section("a", "A", page), Section("b", "B", None,
+                                                                            "boom")])  # fmt: skip
+    assert "This report failed and is not in the pack: boom" in html
+    assert "<script" not in main_of(page + "<script>alert(1)</script>")
