@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +42,57 @@ def test_index_opens_offline(tiny_review, chromium) -> None:
     dom, console = chromium(tiny_review.out_dir / "index.html")
     assert "Tiny Org: recovery maturity review" in dom
     assert console == [], console
+
+
+# --- accessibility: axe-core in headless Chromium (issue 12) --------------------------------
+
+#: Impacts that fail the check; "minor" and "moderate" findings are reported, not failed.
+SERIOUS = {"serious", "critical"}
+
+
+def axe_violations(chromium, page: Path, tmp_path: Path) -> list[dict]:
+    """Run axe-core (WCAG 2 A and AA rules) on a copy of ``page`` in Chromium, after the
+    charts are drawn; returns its violations (id, impact, nodes)."""
+    from importlib import resources
+
+    axe = (resources.files("axe_core_python") / "axe.min.js").read_text(encoding="utf-8")
+    runner = """
+    <script>AXE_SOURCE</script>
+    <script>
+    function audit() {
+      if (document.body.dataset.chartsDrawn === undefined && document.querySelector(
+          "script.maturity-chart-spec")) { return setTimeout(audit, 100); }
+      axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})
+        .then(r => { const out = document.createElement("pre"); out.id = "axe-result";
+          out.textContent = JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map(n => n.html)}))); document.body.appendChild(out); });
+    }
+    window.addEventListener("load", audit);
+    </script>
+    """.replace("AXE_SOURCE", axe.replace("</script", "<\\/script"))
+    copy = tmp_path / page.name
+    text = page.read_text(encoding="utf-8")
+    end = text.rfind("</body>")  # the last: the chart bundle's code mentions the tag too
+    copy.write_text(text[:end] + runner + text[end:])
+    dom, _console = chromium(copy)
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
+    assert found, "axe-core did not report"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("page", ["index.html", "portfolio.html", "teams/alpha.html"])
+def test_no_serious_accessibility_violations(page: str, tiny_review, chromium, tmp_path) -> None:
+    violations = axe_violations(chromium, tiny_review.out_dir / page, tmp_path)
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    assert serious == [], serious
+
+
+def test_every_chart_has_a_text_alternative(tiny_review) -> None:
+    for page in ("portfolio.html", "teams/alpha.html"):
+        text = (tiny_review.out_dir / page).read_text()
+        charts = re.findall(r'<figure[^>]*class="maturity-chart"[^>]*>.*?</figure>', text, re.S)
+        assert charts
+        for chart in charts:
+            assert 'aria-label="' in chart
+            summary = re.search(r'<figcaption class="chart-summary">(.+?)</figcaption>', chart)
+            assert summary and len(summary.group(1)) > 40, chart[:200]

@@ -169,7 +169,19 @@ def incident_volume(measures: pd.DataFrame, *, title: str) -> alt.Chart:
                 alt.Tooltip("count:Q", title="Incidents"),
             ],
         )
-        .properties(height=160)
+        .properties(height=160, description=_volume_summary(measures, title))
+    )
+
+
+def _volume_summary(measures: pd.DataFrame, title: str) -> str:
+    if measures.empty:
+        return f"{title}: no quarters."
+    first, last = measures.iloc[0], measures.iloc[-1]
+    busiest = measures.loc[measures["incidents"].idxmax()]
+    return (
+        f"{title}: {int(first['incidents'])} incidents in {first['period']}, "
+        f"{int(last['incidents'])} in {last['period']} ({int(last['open'])} still open); "
+        f"the busiest quarter was {busiest['period']} with {int(busiest['incidents'])}."
     )
 
 
@@ -204,8 +216,22 @@ def maturity_levels(levels: pd.DataFrame, *, title: str, by: str = "category") -
                 alt.Tooltip("score:Q", title="Value", format=".2f"),
             ],
         )
-        .properties(height=alt.Step(14))
+        .properties(height=alt.Step(14), description=_levels_summary(levels, title, by))
     )
+
+
+def _levels_summary(levels: pd.DataFrame, title: str, by: str) -> str:
+    wide = levels.pivot_table(index=by, columns="kind", values="score", sort=False)
+    if wide.empty or "Claimed" not in wide or "Supported by data" not in wide:
+        return f"{title}: no scores."
+    gaps = (wide["Claimed"] - wide["Supported by data"]).round(2)
+    lower = [name for name, gap in gaps.items() if gap > 0]
+    said = (
+        f"the data supports a lower score than claimed for {', '.join(lower)}"
+        if lower
+        else "the data supports every score claimed"
+    )
+    return f"{title}: scores from 0 to 5 for {len(wide)} {by}s; {said}."
 
 
 def recovery_distribution(incidents: pd.DataFrame, *, title: str) -> alt.Chart:

@@ -44,7 +44,7 @@ for (const tag of specs) {
   const box = document.getElementById(tag.dataset.target);
   try {
     const view = document.createElement("div");
-    box.appendChild(view);
+    box.insertBefore(view, box.querySelector("figcaption"));
     await vegaEmbed(view, JSON.parse(tag.textContent), {actions: false, renderer: "svg"});
     for (const img of box.querySelectorAll("img.chart-fallback")) img.remove();
     drawn += 1;
@@ -86,11 +86,20 @@ def chart_html(spec: dict[str, Any]) -> str:
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")
-    alt_text = html.escape(str(title or "chart"), quote=True)
+    label = html.escape(str(title or "chart"), quote=True)
+    # The text alternative: the chart's title, and the one-sentence summary its builder
+    # wrote (``description``), shown under the chart for every reader, and in the PDF.
+    summary = spec.get("description")
+    caption = (
+        f'<figcaption class="chart-summary">{html.escape(str(summary))}</figcaption>'
+        if summary
+        else ""
+    )
+    alt_text = html.escape(f"{title or 'chart'}. {summary}" if summary else str(title), quote=True)
     return (
-        f'<div class="maturity-chart" id="{chart_id}">'
+        f'<figure class="maturity-chart" id="{chart_id}" role="group" aria-label="{label}">'
         f'<img class="chart-fallback" alt="{alt_text}" '
-        f'src="data:image/png;base64,{base64.b64encode(png).decode()}"></div>\n'
+        f'src="data:image/png;base64,{base64.b64encode(png).decode()}">{caption}</figure>\n'
         f'<script type="application/json" class="maturity-chart-spec" '
         f'data-target="{chart_id}">{payload}</script>'
     )
@@ -142,7 +151,9 @@ def notebook_to_html(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        anchor_link_text="",
+        # No empty "¶" links beside headings: a link without text is an accessibility
+        # failure (axe: link-name), and a printed report has no use for them.
+        exclude_anchor_links=True,
     )
     resources = {
         "report_title": title,
