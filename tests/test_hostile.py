@@ -524,3 +524,18 @@ def test_a_mixed_utf8_and_windows_1252_file(tmp_path: Path) -> None:
     titles = loaded.incidents.set_index("incident_id")["title"]
     assert titles["U1"] == "Caf\u00e9 \u2013 UTF-8" and titles["W1"] == "Caf\u00e9 \u2013 Windows"
     assert any("mixed encodings" in n["note"] for n in loaded.notes)
+
+
+def test_nanosecond_timestamps_are_read_to_the_microsecond(tmp_path: Path) -> None:
+    """Found by the generated 40-team organisation: times written by pandas carry nine
+    fractional digits; they load (to the microsecond), aware or naive, CSV or XLSX."""
+    path = tmp_path / "ns.csv"
+    path.write_text(
+        "incident_id,detected_at,resolved_at\n"
+        "N1,2024-10-27T09:57:04.297437029+00:00,2024-10-27T10:57:04.297437029+00:00\n"
+        "N2,2024-10-27 09:57:04.123456789,2024-10-27 11:00:00\n"
+    )
+    loaded = load_incidents(path)
+    assert loaded.count("used") == 2
+    first = loaded.incidents.set_index("incident_id").loc["N1", "detected_at"]
+    assert first == pd.Timestamp("2024-10-27T09:57:04.297437Z")

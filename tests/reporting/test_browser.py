@@ -32,8 +32,8 @@ def test_a_team_without_answers_says_so(tiny_review, chromium) -> None:
 
 def test_portfolio_draws_its_charts_offline(tiny_review, chromium) -> None:
     dom, console = chromium(tiny_review.out_dir / "portfolio.html")
-    # maturity by team, the organisation's recovery trend, its incident volume
-    assert 'data-charts-drawn="3"' in dom and 'data-charts-failed="0"' in dom
+    # maturity by team, the team x category heatmap, the recovery trend, the incident volume
+    assert 'data-charts-drawn="4"' in dom and 'data-charts-failed="0"' in dom
     assert console == [], console
     assert "Where to invest" in dom and "Alpha Team" in dom
 

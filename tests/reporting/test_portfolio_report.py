@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -87,8 +89,6 @@ def test_contradicted_claims_name_statements_in_words(example: ReviewQuarter) ->
                 assert escape(portfolio_report.statement_name(s.id)) in page
     assert page.count("<li>") == total > 0
     invest = portfolio_report.where_to_invest(example).data
-    import re
-
     assert not re.search(r"\b(people|process|technology|measurement)\.\d[a-z]\b", page + invest)
 
 
@@ -100,3 +100,73 @@ def test_levels_are_counted_not_averaged(example: ReviewQuarter) -> None:
         assert f"at level {level}" in page
     table = portfolio_report.team_table(example).data
     assert "Level claimed / supported" in table and "the lowest of the four category" in table
+
+
+# --- a portfolio that stays readable at 40 teams -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forty(tmp_path_factory: pytest.TempPathFactory) -> ReviewQuarter:
+    from generated import generate_organisation
+
+    root = generate_organisation(tmp_path_factory.mktemp("generated") / "forty", teams=40)
+    return ReviewQuarter.load(root, "2026-Q3")
+
+
+def test_forty_teams_heatmap_and_distribution(forty: ReviewQuarter) -> None:
+    assert len(forty.maturity) == 37  # three teams sent no answers
+    spec = portfolio_report.maturity_heatmap(forty).to_dict()
+    cells, _text = spec["layer"]
+    rows = next(d for d in spec["datasets"].values() if "category" in d[0])
+    assert len({r["team"] for r in rows}) == 37 and len(rows) == 37 * 4
+    # the order puts the teams whose claims the data cuts most first
+    order = cells["encoding"]["y"]["sort"]
+    gaps = {r["team"]: r["gap"] for r in rows}
+    assert [gaps[t] for t in order] == sorted(gaps.values(), reverse=True)
+    # colour never carries the meaning alone: every cell is labelled
+    assert all(r["label"] for r in rows)
+    page = portfolio_report.level_distribution(forty).data
+    counts = [int(c) for c in re.findall(r'<tr><td class="text">Level \d</td><td>(\d+)</td>', page)]
+    assert sum(counts) == 37
+    band_row = r'<tr><td class="text">(?:DORA \w+|No DORA[^<]*)</td><td>(\d+)</td>'
+    bands = [int(c) for c in re.findall(band_row, page)]
+    assert sum(bands) == 40
+    claims = portfolio_report.contradicted_claims(forty).data
+    assert "No questionnaire answers this quarter: Team 037, Team 038, Team 039." in claims
+    # at 40 teams the bar chart of scores gives way to the heatmap
+    assert "the heatmap below" in portfolio_report.maturity_chart(forty).data
+
+
+def test_forty_teams_movers_are_only_the_real_changes(forty: ReviewQuarter) -> None:
+    from maturity.measures.stats import FALSE_DISCOVERY_RATE
+
+    page = portfolio_report.movers(forty).data
+    real = [
+        (team.name, forty.row(key)[f"change_{lag}"]["verdict"])
+        for key, team in forty.organisation.teams.items()
+        for lag in ("qoq", "yoy")
+        if forty.row(key)[f"change_{lag}"]["q_value"] is not None
+        and forty.row(key)[f"change_{lag}"]["q_value"] < FALSE_DISCOVERY_RATE
+        and forty.row(key)[f"change_{lag}"]["verdict"] in ("improved", "worsened")
+    ]
+    assert page.count("<li>") == len(real) > 0
+    # the generator's improving and worsening teams are found a year on
+    assert "<b>Team 010</b> improved since 2025-Q3" in page
+    assert "<b>Team 011</b> worsened since 2025-Q3" in page
+
+
+@pytest.mark.notebooks
+def test_the_portfolio_notebook_renders_forty_teams(forty: ReviewQuarter, tmp_path) -> None:
+    from maturity.reporting.execute import PORTFOLIO_NOTEBOOK, execute_notebook
+    from maturity.reporting.render import notebook_to_html
+
+    executed = tmp_path / "portfolio.ipynb"
+    parameters = {"assessment": str(forty.organisation.root), "quarter": "2026-Q3"}
+    execute_notebook(PORTFOLIO_NOTEBOOK, executed, parameters)
+    page = notebook_to_html(executed, title="Forty", footer="")
+    for heading in ("What changed beyond noise", "Claims the data contradicts",
+                    "Maturity by team and category", "Levels and DORA bands"):  # fmt: skip
+        assert heading in page
+    figures = re.findall(r"<figure[^>]*maturity-chart", page)
+    assert len(figures) == 3  # heatmap, recovery trend, volume (no bar chart at 40 teams)
+    assert "Team 039" in page  # every team in the team table

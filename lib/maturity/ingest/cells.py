@@ -126,7 +126,7 @@ def parse_timestamps(
             local = pd.to_datetime(stamps[naive].map(lambda t: t.to_datetime64()))
             parsed[naive[naive].index] = _localize(local, timezone).dt.tz_convert("UTC")
         if aware.any():
-            parsed[aware[aware].index] = pd.to_datetime(stamps[aware], utc=True)
+            parsed[aware[aware].index] = _microseconds(pd.to_datetime(stamps[aware], utc=True))
 
     text = _as_text(values)
     todo = ~missing & ~is_datetime
@@ -140,7 +140,9 @@ def parse_timestamps(
     aware = todo & text.str.contains(_AWARE, na=False)
     naive_text = todo & ~aware
     if aware.any():
-        parsed[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+        parsed[aware] = _microseconds(
+            pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+        )
     if naive_text.any():
         local = _parse_naive_text(text[naive_text], day_first)
         parsed[naive_text] = _localize(local.astype("datetime64[us]"), timezone).dt.tz_convert(
@@ -161,6 +163,14 @@ def _finish(
         problems["out_of_range"] = out_of_range
         problems.setdefault("time_only", pd.Series(False, index=parsed.index))
     return parsed, filled.astype(bool) & parsed.isna()
+
+
+def _microseconds(stamps: pd.Series) -> pd.Series:
+    """Times at microsecond precision (parsing works in microseconds, so dates beyond 2262
+    can be seen and refused); finer digits (``…04.297437029Z``) are dropped."""
+    if stamps.dt.unit == "ns":
+        stamps = stamps.dt.floor("us")
+    return stamps.astype(f"datetime64[us{', UTC' if stamps.dt.tz is not None else ''}]")
 
 
 def _to_timestamp(value: object) -> pd.Timestamp | None:
@@ -194,7 +204,7 @@ def _from_number(number: pd.Series, timezone: str, date1904: bool) -> pd.Series:
 
 
 def _parse_naive_text(text: pd.Series, day_first: bool) -> pd.Series:
-    local = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
+    local = _microseconds(pd.to_datetime(text, format="ISO8601", errors="coerce"))
     formats = (
         _DAY_FIRST_FORMATS
         if day_first
@@ -207,7 +217,7 @@ def _parse_naive_text(text: pd.Series, day_first: bool) -> pd.Series:
         todo = local.isna()
         if not todo.any():
             break
-        local[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        local[todo] = _microseconds(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
     todo = local.isna()
     if todo.any():
         # Anything else, value by value; a text without a year, month or day ("July 4",

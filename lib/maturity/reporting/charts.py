@@ -285,3 +285,113 @@ def phase_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
         )
         .transform_filter("isValid(datum.minutes)")
     )
+
+
+def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt.LayerChart:
+    """Teams (rows, in ``order``) x rubric categories: the supported level as colour and
+    ``claimed→supported`` as text, so the figure reads without colour too."""
+    levels = [1, 2, 3, 4, 5]
+    base = alt.Chart(grid).encode(
+        y=alt.Y("team:N", title=None, sort=order),
+        x=alt.X("category:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "supported:O",
+            title="Level supported",
+            scale=alt.Scale(domain=levels, scheme="blues"),
+        ),
+        tooltip=[
+            alt.Tooltip("team:N", title="Team"),
+            alt.Tooltip("category:N", title="Category"),
+            alt.Tooltip("claimed:Q", title="Level claimed"),
+            alt.Tooltip("supported:Q", title="Level supported"),
+        ],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text="label:N",
+        color=alt.condition("datum.supported >= 4", alt.value("white"), alt.value("#1d2330")),
+    )
+    below = grid[grid["claimed"] > grid["supported"]]
+    summary = (
+        f"{title}: {grid['team'].nunique()} teams; the data supports a lower level than "
+        f"claimed in {len(below)} of {len(grid)} team-categories."
+    )
+    return alt.LayerChart(layer=[cells, text], title=title, description=summary).properties(
+        width=alt.Step(120), height=alt.Step(18)
+    )
+
+
+def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChart:
+    """Every resolved incident over time, to explore: brush a time range on the strip below
+    to zoom the scatter, click a severity in the legend to keep only it; the tooltip gives
+    each incident's id, title, service and durations (minutes, log scale)."""
+    columns = ["incident_id", "title", "service", "severity", "detected_at", "recovery_minutes",
+               "escalate_minutes", "respond_minutes", "fix_minutes"]  # fmt: skip
+    data = incidents.loc[incidents["recovery_minutes"].notna(),
+                         [c for c in columns if c in incidents]].copy()  # fmt: skip
+    data["severity"] = data["severity"].map(lambda s: f"SEV{s}" if pd.notna(s) else "unknown")
+    data["detected"] = data["detected_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+    data["minutes"] = data["recovery_minutes"].clip(lower=1.0)
+    data = data.drop(columns=["detected_at", "recovery_minutes"])
+    brush = alt.selection_interval(encodings=["x"], name="period")
+    severity = alt.selection_point(fields=["severity"], bind="legend", name="severity")
+    tooltip = [alt.Tooltip("incident_id:N", title="Incident"), alt.Tooltip("title:N"),
+               alt.Tooltip("service:N"), alt.Tooltip("severity:N"),
+               alt.Tooltip("detected:T", title="Detected (UTC)", format="%Y-%m-%d %H:%M"),
+               alt.Tooltip("minutes:Q", title="Minutes to recover", format=",.0f")]  # fmt: skip
+    tooltip += [alt.Tooltip(f"{p}_minutes:Q", title=f"Minutes to {p}", format=",.0f")
+                for p in ("escalate", "respond", "fix") if f"{p}_minutes" in data]  # fmt: skip
+    points = (
+        alt.Chart(data, title=title)
+        .mark_circle(size=45)
+        .encode(
+            x=alt.X("detected:T", title="Detected", scale=alt.Scale(domain=brush)),
+            y=alt.Y(
+                "minutes:Q", title="Minutes to recover (log scale)", scale=alt.Scale(type="log")
+            ),
+            color=alt.Color("severity:N", title="Severity (click to filter)", sort="ascending"),
+            opacity=alt.condition(severity, alt.value(0.75), alt.value(0.05)),
+            tooltip=tooltip,
+        )
+        .add_params(severity)
+        .properties(width=640, height=280)
+    )
+    overview = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(detected):T", title="Brush a time range to zoom"),
+            y=alt.Y("count():Q", title="Incidents"),
+        )
+        .add_params(brush)
+        .properties(width=640, height=60)
+    )
+    return alt.vconcat(points, overview).properties(
+        description=f"{title}: {len(data)} resolved incidents; brush the strip to zoom in time, "
+        "click a severity to keep only it."
+    )
+
+
+def phase_timeline(phases: pd.DataFrame, *, title: str) -> alt.Chart:
+    """The slowest incidents as bars from detection: how long each spent to acknowledge, to
+    mitigate and to resolve (``explore.slowest`` gives the rows)."""
+    order = list(dict.fromkeys(phases["incident"]))
+    names = ["to acknowledge", "to mitigate", "to resolve"]
+    return (
+        alt.Chart(phases, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("incident:N", title=None, sort=order),
+            x=alt.X("start:Q", title="Minutes after detection"),
+            x2="end:Q",
+            color=alt.Color("phase:N", title=None, sort=names, scale=alt.Scale(domain=names)),
+            tooltip=["incident_id:N", "phase:N", alt.Tooltip("minutes:Q", format=",.0f")],
+        )
+        .properties(
+            width=640,
+            height=alt.Step(18),
+            description=f"{title}: {len(order)} incidents, each bar split by the time spent "
+            "to acknowledge, to mitigate and to resolve.",
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +60,67 @@ def outliers(incidents: pd.DataFrame, factor: float = 3.0) -> pd.DataFrame:
     slow = incidents["recovery_minutes"] > factor * medians
     columns = ["incident_id", "title", "service", "severity", "quarter", "recovery_minutes"]
     return incidents.loc[slow, columns].sort_values("recovery_minutes", ascending=False)
+
+
+def choose(
+    incidents: pd.DataFrame,
+    *,
+    services: list[str] | None = None,
+    severities: list[int] | None = None,
+) -> pd.DataFrame:
+    """The incidents of the chosen services and severities (None or empty: all)."""
+    chosen = incidents
+    if services:
+        chosen = chosen[chosen["service"].isin(services)]
+    if severities:
+        chosen = chosen[chosen["severity"].isin(severities)]
+    return chosen
+
+
+def slowest(incidents: pd.DataFrame, count: int = 10) -> pd.DataFrame:
+    """The ``count`` longest resolved incidents, with where their time went: one row per
+    incident and lifecycle phase (``phase``, ``start`` and ``end`` in minutes after
+    detection), for ``charts.phase_timeline``."""
+    top = incidents.dropna(subset=["recovery_minutes"]).nlargest(count, "recovery_minutes")
+    rows = []
+    for r in top.itertuples(index=False):
+        stops = [("detected_at", 0.0)]
+        for column in ("acknowledged_at", "mitigated_at", "resolved_at"):
+            value = getattr(r, column)
+            if pd.notna(value) and value >= r.detected_at:
+                stops.append((column, (value - r.detected_at).total_seconds() / 60))
+        names = {"acknowledged_at": "to acknowledge", "mitigated_at": "to mitigate",
+                 "resolved_at": "to resolve"}  # fmt: skip
+        for (_, start), (column, end) in itertools.pairwise(stops):
+            rows.append({"incident": f"{r.incident_id}: {str(r.title)[:40]}",
+                         "incident_id": r.incident_id, "phase": names[column],
+                         "start": start, "end": end, "minutes": end - start})  # fmt: skip
+    return pd.DataFrame(rows, columns=["incident", "incident_id", "phase", "start", "end",
+                                       "minutes"])  # fmt: skip
+
+
+def answers_and_evidence(organisation: str | Path | Organisation, team: str,
+                         quarter: str) -> pd.DataFrame:  # fmt: skip
+    """The team's questionnaire answers beside what its incident data says about each:
+    one row per scored statement (answer, evidence verdict, the reason)."""
+    from maturity.assessment.maturity import assess_quarter
+
+    if not isinstance(organisation, Organisation):
+        organisation = load_organisation(organisation)
+    problems: list = []
+    result = assess_quarter(organisation, quarter, problems=problems).get(team)
+    if result is None:
+        return pd.DataFrame(columns=["statement", "level", "answer", "evidence", "why"])
+    return pd.DataFrame(
+        [
+            {
+                "statement": s.id,
+                "level": s.level,
+                "answer": s.answer,
+                "evidence": (s.evidence or "no rule").replace("_", " "),
+                "why": s.reason,
+            }
+            for s in result.score.statements
+            if s.value is not None
+        ]
+    )

@@ -187,11 +187,21 @@ def maturity_frame(portfolio: ReviewQuarter) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["team", "kind", "score"])
 
 
+#: Above this many assessed teams, the bar chart of scores gives way to the heatmap.
+BAR_CHART_TEAMS = 20
+
+
 def maturity_chart(portfolio: ReviewQuarter) -> alt.Chart | HTML:
     """Overall maturity per team, as claimed and as the data supports."""
     frame = maturity_frame(portfolio)
     if frame.empty:
         return block(paragraph("No team answered the questionnaire this quarter.", "callout"))
+    if frame["team"].nunique() > BAR_CHART_TEAMS:
+        return block(paragraph(
+            f"{frame['team'].nunique()} teams assessed: the heatmap below shows each team's "
+            "levels by category, the team table every team's overall level and score.",
+            "note",
+        ))  # fmt: skip
     return charts.maturity_levels(
         frame, title="Maturity by team: claimed and supported by incident data", by="team"
     )
@@ -255,3 +265,99 @@ def record(portfolio: ReviewQuarter) -> dict[str, Any]:
     """The portfolio's headline numbers, kept in the executed notebook."""
     now = portfolio.row(ALL_TEAMS)
     return make_record({"team": ALL_TEAMS, "quarter": portfolio.quarter, **now})
+
+
+#: The heatmap shows at most this many teams (those whose claims the data cuts most first);
+#: the team table lists every team.
+HEATMAP_TEAMS = 60
+
+
+def maturity_grid(portfolio: ReviewQuarter) -> pd.DataFrame:
+    """One row per assessed team and category: levels claimed and supported, tidy."""
+    rubric = load_rubric()
+    rows = []
+    for key, result in portfolio.maturity.items():
+        name = portfolio.organisation.teams[key].name
+        overall = result.score.overall
+        gap = overall["score"] - overall["evidence_score"]
+        for category, c in result.score.categories.items():
+            rows.append({
+                "team": name, "category": rubric.categories[category],
+                "claimed": c.level, "supported": c.evidence_level,
+                "label": f"{c.level}→{c.evidence_level}" if c.level != c.evidence_level
+                else str(c.level),
+                "gap": gap, "overall": overall["evidence_level"],
+            })  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["team", "category", "claimed", "supported", "label", "gap", "overall"]
+    )
+
+
+def maturity_heatmap(portfolio: ReviewQuarter) -> alt.LayerChart | HTML:
+    """Teams x categories: the level the data supports as colour, and "claimed→supported"
+    written in every cell where they differ (so colour never carries the meaning alone)."""
+    grid = maturity_grid(portfolio)
+    if grid.empty:
+        return block(paragraph("No team answered the questionnaire this quarter.", "callout"))
+    order = (
+        grid.drop_duplicates("team")
+        .sort_values(["gap", "overall", "team"], ascending=[False, True, True])["team"]
+        .tolist()
+    )
+    shown = order[:HEATMAP_TEAMS]
+    title = "Maturity by team and category: level supported by the data (claimed→supported)"
+    chart = charts.maturity_heatmap(grid[grid["team"].isin(shown)], order=shown, title=title)
+    if len(order) > HEATMAP_TEAMS:
+        return block(
+            Markup(charts_html(chart)),
+            paragraph(
+                f"The {HEATMAP_TEAMS} of {len(order)} teams whose claims the data cuts most; "
+                "the team table above lists every team.",
+                "note",
+            ),
+        )
+    return chart
+
+
+def charts_html(chart: alt.TopLevelMixin) -> str:
+    from maturity.reporting.render import chart_html
+
+    return chart_html(chart.to_dict())
+
+
+def level_distribution(portfolio: ReviewQuarter) -> HTML:
+    """How many teams sit at each supported level and in each DORA band, now and last
+    quarter: the shape of the organisation, which a single average hides."""
+    previous = shift_quarter(portfolio.quarter, -1)
+    now_levels: Counter[int] = Counter()
+    before_levels: Counter[int] = Counter()
+    for result in portfolio.maturity.values():
+        now_levels[int(result.score.overall["evidence_level"])] += 1
+        earlier = [h for h in result.history if h["period"] == previous]
+        if earlier:
+            before_levels[int(earlier[-1]["overall"]["evidence_level"])] += 1
+    rows: list[list[Any]] = []
+    for level in range(1, 6):
+        now, before = now_levels[level], before_levels[level]
+        change = f"{now - before:+d}" if before_levels else MISSING
+        rows.append([f"Level {level}", now, before if before_levels else MISSING, change])
+    bands_now: Counter[str] = Counter()
+    bands_before: Counter[str] = Counter()
+    for key in portfolio.organisation.teams:
+        bands_now[portfolio.row(key)["dora_band"] or "not rated"] += 1
+        bands_before[portfolio.row(key, previous)["dora_band"] or "not rated"] += 1
+    band_rows = [
+        [f"DORA {band}" if band != "not rated" else "No DORA band (under 10 resolved)",
+         bands_now[band], bands_before[band], f"{bands_now[band] - bands_before[band]:+d}"]
+        for band in ("elite", "high", "medium", "low", "not rated")
+        if bands_now[band] or bands_before[band]
+    ]  # fmt: skip
+    header = ["", portfolio.quarter, previous, "Change"]
+    note = paragraph(
+        "Levels: teams assessed in both quarters are compared by the level their data "
+        f"supports; {len(portfolio.maturity)} teams assessed this quarter, "
+        f"{sum(before_levels.values())} last. DORA bands from each team's median time to "
+        "recover.",
+        "note",
+    )
+    return block(table(rows + band_rows, header, text_columns=(0,)), note)
