@@ -111,6 +111,23 @@ def test_make_review_on_the_example(tmp_path: Path) -> None:
     payments = next(t for t in summary["teams"] if t["team"] == "payments")["headline"]
     search = next(t for t in summary["teams"] if t["team"] == "search")["headline"]
     assert payments["mttr_median"] < search["mttr_median"]  # the stories the example tells
+    # The board pack: no page ends with a heading whose content is on the next page.
+    if shutil.which("pdftotext"):
+        headings = set()
+        for notebook in ("team_report.ipynb", "portfolio_report.ipynb"):
+            for cell in nbformat.read(notebooks_dir() / notebook, as_version=4).cells:
+                if cell.cell_type == "markdown":
+                    headings |= {line.lstrip("#").strip() for line in cell.source.splitlines()
+                                 if line.startswith("##")}  # fmt: skip
+        text = subprocess.run(["pdftotext", "-layout", str(out / "review.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+        pages = text.split("\f")[:-1]
+        assert len(pages) > 20 and "Contents" in pages[0]
+        for number, page in enumerate(pages, start=1):
+            lines = [line.strip() for line in page.splitlines() if line.strip()]
+            body = [line for line in lines if not line.endswith(f"of {len(pages)}")
+                    and "recovery review 2026-Q3" not in line]  # fmt: skip
+            assert body and body[-1] not in headings, (number, body[-3:])
 
 
 def test_same_inputs_give_the_same_reports(tiny_review, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from maturity.measures.stats import FALSE_DISCOVERY_RATE as FDR
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
 from maturity.reporting.board_pack import level_counts
-from maturity.reporting.formatting import MISSING, format_interval, format_minutes
+from maturity.reporting.formatting import MISSING, format_interval, format_minutes, unit_of
 from maturity.reporting.html import Markup, block, card, cards, items, paragraph, table
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import ReviewQuarter
@@ -144,6 +144,7 @@ def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
 def team_table(portfolio: ReviewQuarter) -> HTML:
     """One row per team: volume, recovery, change beyond noise, DORA band, maturity."""
     rows = []
+    unit = unit_of([portfolio.row(key)["mttr_median"] for key in portfolio.organisation.teams])
     for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
         r = portfolio.row(key)
         result = portfolio.maturity.get(key)
@@ -159,7 +160,7 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
                 1 for s in result.score.statements if s.evidence == "contradicted" and s.value
             )
         rows.append([
-            team.name, r["incidents"], format_minutes(r["mttr_median"]),
+            team.name, r["incidents"], format_minutes(r["mttr_median"], unit),
             r["change_yoy"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
             r["dora_band"] or MISSING, claimed, supported, contradicted,
         ])  # fmt: skip

@@ -48,7 +48,7 @@ from maturity.reporting.execute import (
     execute_notebook,
     notebooks_dir,
 )
-from maturity.reporting.formatting import format_minutes
+from maturity.reporting.formatting import format_minutes, unit_of
 from maturity.reporting.notebook_record import read_record
 from maturity.reporting.render import TEMPLATES
 
@@ -409,11 +409,13 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
     )
     unattributed = _unattributed_groups(incidents)
     teams = []
+    # One unit for the table's durations, chosen from the teams' medians.
+    unit = unit_of([t.headline.get("mttr_median") for t in review.teams])
     for t in review.teams:
         row = asdict(t)
-        row["median"] = format_minutes(t.headline.get("mttr_median"))
-        row["p90"] = format_minutes(t.headline.get("mttr_p90"))
-        row["mean"] = format_minutes(t.headline.get("mttr"))
+        row["median"] = format_minutes(t.headline.get("mttr_median"), unit)
+        row["p90"] = format_minutes(t.headline.get("mttr_p90"), unit)
+        row["mean"] = format_minutes(t.headline.get("mttr"), unit)
         teams.append(row)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
