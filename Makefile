@@ -36,7 +36,7 @@ review: $(STAMP) ## run the quarterly review of the example organisation into re
 	$(BIN)/maturity review $(ASSESSMENT) --out $(OUT) --jobs $(JOBS)
 
 lab: $(STAMP) ## open notebooks/explore.ipynb in JupyterLab on the example (installs JupyterLab once)
-	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5"
+	@$(BIN)/python -c "import jupyterlab, anywidget" 2>/dev/null || $(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5" "anywidget>=0.9,<1"
 	$(BIN)/jupyter lab notebooks/explore.ipynb
 
 test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 7 min on 2 cores)

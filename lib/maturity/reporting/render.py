@@ -112,10 +112,21 @@ def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, str]:
 alt.renderers.register("maturity", _renderer)
 
 
-def setup_notebook() -> None:
-    """Call once at the top of a report notebook: the maturity theme and chart renderer."""
+def setup_notebook(*, live: bool = False) -> None:
+    """Call once at the top of a report notebook: the maturity theme and chart renderer.
+
+    ``live=True`` (the explore notebook): in JupyterLab with anywidget installed, charts are
+    live widgets (``maturity.reporting.live``); executed by papermill, the reports' renderer.
+    """
     theme.enable()
     alt.renderers.enable("maturity")
+    if live:
+        from maturity.reporting import live as live_charts
+
+        live_charts.enable()
+
+
+WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 
 
 def _without_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -130,6 +141,12 @@ def _without_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in notebook.cells:
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if RECORD_MIMETYPE not in o.get("data", {})]
+            for output in cell.outputs:
+                # A live chart's widget view needs a running kernel: the page uses the chart's
+                # own HTML (PNG and spec), which the widget's output carries beside it.
+                data = output.get("data", {})
+                if WIDGET_MIMETYPE in data and "text/html" in data:
+                    del data[WIDGET_MIMETYPE]
     return notebook
 
 
