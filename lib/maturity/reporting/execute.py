@@ -41,6 +41,26 @@ def execute_notebook(
     source = Path(notebook)
     if not source.is_absolute() and not source.exists():
         source = notebooks_dir() / source
+    for attempt in range(KERNEL_START_ATTEMPTS):
+        try:
+            return _papermill(papermill, source, output, parameters)
+        except RuntimeError as exc:
+            # Kernels started side by side can race for a local port and die before they
+            # answer: that is the machine, not the notebook, so start a fresh one.
+            if (
+                "Kernel died before replying" not in str(exc)
+                or attempt + 1 == KERNEL_START_ATTEMPTS
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+#: How many times a kernel that dies while starting is started again.
+KERNEL_START_ATTEMPTS = 3
+
+
+def _papermill(papermill: Any, source: Path, output: str | Path,
+               parameters: Mapping[str, Any] | None) -> Any:  # fmt: skip
     return papermill.execute_notebook(
         str(source),
         str(output),

@@ -112,18 +112,11 @@ def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, str]:
 alt.renderers.register("maturity", _renderer)
 
 
-def setup_notebook(*, live: bool = False) -> None:
+def setup_notebook() -> None:
     """Call once at the top of a report notebook: the maturity theme and chart renderer.
-
-    ``live=True`` (the explore notebook): in JupyterLab with anywidget installed, charts are
-    live widgets (``maturity.reporting.live``); executed by papermill, the reports' renderer.
-    """
+    (The explore notebook then calls ``maturity.reporting.live.enable()`` for live charts.)"""
     theme.enable()
     alt.renderers.enable("maturity")
-    if live:
-        from maturity.reporting import live as live_charts
-
-        live_charts.enable()
 
 
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -319,6 +321,28 @@ def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, 
         result.error = own[0].message
 
 
+@contextlib.contextmanager
+def _stderr_into(log: Path) -> Iterator[None]:
+    """Send this process's standard error, and so its notebook kernel's, to ``log`` (kept
+    only if something was written): a kernel's own messages, a traceback from one that died
+    starting, are for diagnosis, not for the user's terminal."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with log.open("ab") as handle:
+            os.dup2(handle.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        if log.exists() and log.stat().st_size == 0:
+            log.unlink()
+
+
 def run_report(job: ReportJob) -> TeamResult:
     """Execute, render and write one report; never raises.
 
@@ -333,8 +357,9 @@ def run_report(job: ReportJob) -> TeamResult:
     executed = out_dir / "notebooks" / f"{job.key}.ipynb"
     failed = out_dir / "notebooks" / f"{job.key}.failed.ipynb"
     result = TeamResult(job.key, job.name, "failed", notebook=f"notebooks/{job.key}.ipynb")
+    log = out_dir / "notebooks" / f"{job.key}.log"
     try:
-        with replacing(executed) as partial:
+        with _stderr_into(log), replacing(executed) as partial:
             try:
                 execute_notebook(job.notebook, partial, dict(job.parameters))
             except Exception:
