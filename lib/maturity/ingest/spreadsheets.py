@@ -223,38 +223,42 @@ def check_workbook(path: Path, label: str, *, every_sheet: bool = False) -> bool
             workbook = archive.read("xl/workbook.xml")
         except KeyError:
             raise InputFileError(f"{label}: not an XLSX workbook (no xl/workbook.xml)") from None
-    try:
-        root = ElementTree.fromstring(workbook)
-    except (DefusedXmlException, ElementTree.ParseError) as exc:
-        raise InputFileError(
-            f"{label}: unsafe or broken workbook XML ({_first_line(exc)})"
-        ) from exc
-    properties = next((e for e in root.iter() if e.tag.endswith("workbookPr")), None)
-    flag = properties.get("date1904", "0") if properties is not None else "0"
-    with zipfile.ZipFile(path) as archive:
+        try:
+            root = ElementTree.fromstring(workbook)
+        except (DefusedXmlException, ElementTree.ParseError) as exc:
+            raise InputFileError(
+                f"{label}: unsafe or broken workbook XML ({_first_line(exc)})"
+            ) from exc
         if every_sheet:
             sheets = [p.filename for p in parts if p.filename.startswith("xl/worksheets/")
                       and p.filename.endswith(".xml")]  # fmt: skip
         else:
             sheets = [part for part in [_first_sheet_part(archive, root)] if part]
         for sheet in sheets:
-            rows, columns, cells = _used_range(archive, sheet)
-            if rows > MAX_ROWS:
-                raise InputFileError(
-                    f"{label}: sheet {sheet} reaches row {rows:,}, over the {MAX_ROWS:,} "
-                    "rows allowed; export fewer rows"
-                )
-            grid = rows * columns
-            # A reader allocates the whole grid: refuse one far larger than the cells in it.
-            sparse = grid > SPARSE_GRID_FLOOR and grid > SPARSE_RATIO * max(cells, 1)
-            if columns > MAX_COLUMNS or grid > MAX_CELLS or sparse:
-                raise InputFileError(
-                    f"{label}: sheet {sheet} spans {rows:,} rows x {columns:,} columns (to "
-                    f"cell {_column_letters(columns)}{rows}) with {cells:,} cells filled: too "
-                    f"large or too sparse to read (at most {MAX_COLUMNS:,} columns and "
-                    f"{MAX_CELLS:,} cells); delete stray cells far from the data"
-                )
+            _check_grid(archive, sheet, label)
+    properties = next((e for e in root.iter() if e.tag.endswith("workbookPr")), None)
+    flag = properties.get("date1904", "0") if properties is not None else "0"
     return flag.lower() in ("1", "true")
+
+
+def _check_grid(archive: Any, sheet: str, label: str) -> None:
+    """Refuse a sheet whose grid a reader would have to allocate is beyond the limits."""
+    rows, columns, cells = _used_range(archive, sheet)
+    if rows > MAX_ROWS:
+        raise InputFileError(
+            f"{label}: sheet {sheet} reaches row {rows:,}, over the {MAX_ROWS:,} "
+            "rows allowed; export fewer rows"
+        )
+    grid = rows * columns
+    # A reader allocates the whole grid: refuse one far larger than the cells in it.
+    sparse = grid > SPARSE_GRID_FLOOR and grid > SPARSE_RATIO * max(cells, 1)
+    if columns > MAX_COLUMNS or grid > MAX_CELLS or sparse:
+        raise InputFileError(
+            f"{label}: sheet {sheet} spans {rows:,} rows x {columns:,} columns (to "
+            f"cell {_column_letters(columns)}{rows}) with {cells:,} cells filled: too "
+            f"large or too sparse to read (at most {MAX_COLUMNS:,} columns and "
+            f"{MAX_CELLS:,} cells); delete stray cells far from the data"
+        )
 
 
 _CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d")

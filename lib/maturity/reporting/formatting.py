@@ -57,18 +57,15 @@ def format_share(share: float | None) -> str:
 def format_interval(interval: list[float] | None, unit: str | None = None) -> str:
     """A 90% interval for people: ``90% CI 44 min–73 min`` (empty when there is none), both
     ends in ``unit`` (default: the one the interval's middle calls for)."""
-    if not interval:
-        return ""
-    unit = unit or unit_of(interval)
-    low, high = (format_minutes(v, unit) for v in interval)
-    return f"90% CI {low}–{high}"
+    return f"90% CI {format_range(interval, unit)}" if interval else ""
 
 
-def format_range(interval: list[float] | None) -> str:
-    """An interval's two ends for a table cell: ``44 min–73 min`` (``—`` when there is none)."""
+def format_range(interval: list[float] | None, unit: str | None = None) -> str:
+    """An interval's two ends for a table cell: ``44 min–73 min`` (``—`` when there is none),
+    both in ``unit`` (default: the one the interval's middle calls for)."""
     if not interval:
         return MISSING
-    unit = unit_of(interval)
+    unit = unit or unit_of(interval)
     low, high = (format_minutes(v, unit) for v in interval)
     return f"{low}–{high}"
 

@@ -26,6 +26,7 @@ from maturity.reporting.formatting import (
     MISSING,
     format_interval,
     format_minutes,
+    format_range,
     format_share,
     plural,
 )
@@ -195,12 +196,9 @@ def quarter_table(report: TeamQuarter) -> HTML:
     rows, current = [], []
     unit = report.recovery_unit  # the trend chart's unit: table and axis read alike
     for i, r in enumerate(to_records(report.history)):
-        interval = r["mttr_median_ci"]
         rows.append([
             r["period"], r["incidents"], r["resolved"], r["open"],
-            format_minutes(r["mttr_median"], unit),
-            f"{format_minutes(interval[0], unit)}–{format_minutes(interval[1], unit)}"
-            if interval else MISSING,
+            format_minutes(r["mttr_median"], unit), format_range(r["mttr_median_ci"], unit),
             format_minutes(r["mttr_p90"], unit), format_minutes(r["mttr"], unit),
             r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
         ])  # fmt: skip
