@@ -16,8 +16,11 @@ from maturity.periods import quarter_range
 QUARTERS = quarter_range("2024-Q4", "2026-Q3")
 
 
-def generate_organisation(root: Path, teams: int = 40, *, seed: int = 7,
-                          unanswered: int = 3) -> Path:  # fmt: skip
+def generate_organisation(root: Path, teams: int = 40, *, seed: int = 7, unanswered: int = 3,
+                          incidents_per_quarter: float = 14) -> Path:  # fmt: skip
+    """Write the organisation under ``root``: 8 quarters of incidents (Poisson, mean
+    ``incidents_per_quarter`` per team), settings, and answers for the last two quarters
+    from all but ``unanswered`` teams."""
     rng = np.random.default_rng(seed)
     keys = [f"team-{i:03d}" for i in range(teams)]
     rows = []
@@ -29,7 +32,7 @@ def generate_organisation(root: Path, teams: int = 40, *, seed: int = 7,
             year, number = int(quarter[:4]), int(quarter[-1])
             start = pd.Timestamp(year=year, month=3 * number - 2, day=1, tz="UTC")
             factor = trend if q >= 4 else 1.0
-            for i in range(int(rng.poisson(14))):
+            for i in range(int(rng.poisson(incidents_per_quarter))):
                 detected = start + pd.Timedelta(minutes=float(rng.uniform(0, 88 * 1440)))
                 minutes = float(rng.lognormal(np.log(median * factor), 0.8))
                 open_now = q == len(QUARTERS) - 1 and rng.uniform() < 0.03

@@ -164,24 +164,64 @@ def _measures_table(records: list[dict[str, Any]], by: list[str]) -> str:
 def cmd_review(args: argparse.Namespace) -> int:
     from maturity.reporting.review import run_review
 
-    def progress(result: Any) -> None:
-        state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
-        if result.warning:
-            state += f" ({result.warning})"
-        print(safe_text(f"  {result.team:<16} {state} ({result.seconds:.1f} s)"), flush=True)
+    bar = None if args.quiet else ReviewProgress()
 
-    print(f"reviewing {args.path} ...", flush=True)
-    review = run_review(
-        args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
-        progress=progress,
-    )  # fmt: skip
-    print(safe_text(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}"))
+    def progress(result: Any, done: int, total: int) -> None:
+        if bar is not None:
+            bar.finished(result, done, total)
+
+    if not args.quiet:
+        print(f"reviewing {args.path} ...", flush=True)
+    try:
+        review = run_review(
+            args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
+            progress=progress, scheduler=args.scheduler,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(safe_text(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}"))
     for problem in review.problems:
         print(safe_text(f"maturity: {problem}"), file=sys.stderr)
     if review.failed:
         total = len(review.teams) + 1  # and the portfolio
         print(f"{len(review.failed)} of {total} reports failed", file=sys.stderr)
     return 0 if review.ok else 1
+
+
+BAR_FORMAT = "{l_bar}{bar}| {n}/{total} reports [{elapsed}, {remaining} left]{postfix}"
+
+
+class ReviewProgress:
+    """The review's progress on the terminal: one line per report as it finishes (in the
+    order they finish), under a bar with reports done, failed and the time left. Off a
+    terminal (a log, CI) the bar is not drawn; the lines are."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.failed = 0
+
+    def finished(self, result: Any, done: int, total: int) -> None:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="report", dynamic_ncols=True, file=sys.stderr,
+                            disable=not sys.stderr.isatty(), bar_format=BAR_FORMAT)  # fmt: skip
+        state = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        if result.status != "ok":
+            self.failed += 1
+        if result.warning:
+            state += f" ({result.warning})"
+        line = safe_text(f"  {result.team:<16} {state} ({result.seconds:.1f} s)")
+        self.bar.write(line, file=sys.stdout)
+        sys.stdout.flush()
+        self.bar.set_postfix_str(f"{self.failed} failed" if self.failed else "", refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -295,6 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="reports built at once (default: 2)")
     p.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
                    help="also write PDF reports (default: yes)")  # fmt: skip
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="run the reports on a Dask cluster, e.g. tcp://host:8786 "
+                   "(needs the cluster extra; --jobs is then the cluster's)")  # fmt: skip
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress; print only problems (exit status says the rest)",
+    )
     p.set_defaults(func=cmd_review)
     return parser
 

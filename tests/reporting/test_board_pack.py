@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from maturity.reporting.board_pack import Section, board_pack_html, main_of, write_site
+from maturity.reporting.board_pack import Section, write_board_pack, write_site
 
 pytestmark = pytest.mark.notebooks
 
@@ -79,11 +79,36 @@ def test_the_site_adds_quarters_newest_first(tiny_review, tmp_path: Path) -> Non
     assert "2026-Q1" not in page
 
 
-def test_sections_never_share_an_anchor() -> None:
-    page = '<html><body><main><h2 id="Data-quality">x</h2><a href="#Data-quality">y</a></main>'
-    body = main_of(page, "alpha")
-    assert 'id="alpha-Data-quality"' in body and 'href="#alpha-Data-quality"' in body
-    html = board_pack_html("Org", "2026-Q3", [Section("a", "A", page), Section("b", "B", None,
-                                                                            "boom")])  # fmt: skip
-    assert "This report failed and is not in the pack: boom" in html
-    assert "<script" not in main_of(page + "<script>alert(1)</script>")
+def test_a_failed_report_is_named_in_the_contents(tiny_review, pack: Path, tmp_path: Path) -> None:
+    out = tiny_review.out_dir
+    target = tmp_path / "pack.pdf"
+    write_board_pack(target, "Org <b>", "2026-Q3", [
+        Section("portfolio", "Portfolio", out / "portfolio.pdf"),
+        Section("alpha", "Alpha Team", None, "boom <script>"),
+        Section("beta", "Beta", out / "teams" / "beta.pdf"),
+    ])  # fmt: skip
+    cover = pdf_text(target, 1, 1)
+    assert "Alpha Team: this report failed and is not in the pack (boom <script>)" in cover
+    assert "Org <b>: recovery review 2026-Q3" in cover  # escaped: shown as written
+    expected = 1 + page_count(out / "portfolio.pdf") + page_count(out / "teams" / "beta.pdf")
+    assert page_count(target) == expected
+
+
+def test_many_reports_join_with_contents_over_several_pages(tiny_review, pack: Path,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    """Past ~25 reports the contents take more than one page: every entry still points at
+    its report's first page, and every page is numbered."""
+    alpha = tiny_review.out_dir / "teams" / "alpha.pdf"
+    per_report = page_count(alpha)
+    sections = [Section(f"t{i}", f"Team {i:03d}", alpha) for i in range(60)]
+    target = tmp_path / "big.pdf"
+    write_board_pack(target, "Big Org", "2026-Q3", sections)
+    pages = page_count(target)
+    text = pdf_text(target, 1, pages).split("\f")
+    cover_pages = pages - 60 * per_report
+    assert cover_pages >= 2
+    for i in (0, 29, 59):
+        line = next(line for page in text[:cover_pages] for line in page.splitlines()
+                    if line.strip().startswith(f"Team {i:03d}"))  # fmt: skip
+        assert int(line.split()[-1]) == cover_pages + 1 + i * per_report
+    assert f"page {pages} of {pages}" in text[pages - 1]

@@ -72,9 +72,14 @@ def assess_quarter(
     thresholds = assessment.evidence_thresholds
     slo = bool(assessment.slo_minutes)
 
+    # Each team's rows split once: filtering the whole frame per team would make the
+    # assessment quadratic in the number of teams.
+    frame = incidents.incidents
+    by_team = {str(k): rows for k, rows in frame.groupby("team", sort=False, observed=True)}
+    no_rows = frame.iloc[0:0]
+
     def facts_for(team: str, period: str) -> dict[str, Fact]:
-        rows = incidents.incidents[incidents.incidents["team"] == team]
-        return team_facts(rows, period, slo_configured=slo)
+        return team_facts(by_team.get(team, no_rows), period, slo_configured=slo)
 
     earlier: dict[str, list[dict[str, Any]]] = {}
     for period in (q for q in answered if q < quarter):

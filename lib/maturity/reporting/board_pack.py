@@ -1,10 +1,12 @@
 """The board pack and the review site: what a review leaves for readers beyond its pages.
 
 ``review.pdf`` (per quarter): a cover with the contents, then the portfolio report, then
-every team's report, each starting on a new page, numbered "page n of N" throughout. It is
-printed from the reports' own HTML (their charts as the PNGs they carry), so it shows
-exactly what the HTML shows. The contents give each section's page (WeasyPrint's
-``target-counter``), and each report's title is a PDF bookmark.
+every team's report, each starting on a new page, numbered "page n of N" throughout, each
+report's title a PDF bookmark. It is the reports' own PDFs (printed in parallel by the
+review's workers), joined with pypdf behind a cover printed by WeasyPrint, so it shows
+exactly what each report's PDF shows, and costs the same per team at 300 teams as at 6
+(printing one 1,500-page document would not). The contents give each report's first page;
+a page number is stamped on every page.
 
 ``<out>/<org>/index.html`` (the review site): every reviewed quarter, newest first, with its
 headline, its maturity and links to its index, portfolio and board pack; rebuilt after each
@@ -13,8 +15,9 @@ review from the quarters' ``summary.json`` files.
 
 from __future__ import annotations
 
+import html
+import io
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,76 +30,103 @@ from maturity import files
 from maturity.reporting.formatting import format_minutes
 from maturity.reporting.render import TEMPLATES
 
-_MAIN = re.compile(r"<main[^>]*>(.*)</main>", re.S)
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+COVER_CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm; }
+.pack-cover h1 { font-size: 30px; margin-top: 40mm; }
+ol.toc { padding-left: 0; list-style: none; font-size: 15px; }
+ol.toc li { margin: 6px 0; display: flex; }
+ol.toc .title { flex: none; }
+ol.toc .leader { flex: 1; border-bottom: 1px dotted #8a93a6; margin: 0 6px 4px; }
+ol.toc .page { flex: none; }
+.pack-failed { color: #c62828; }
+"""
 
-PACK_CSS = """
+#: The stamp on every page: the pack's title and "page n of N", in the bottom margin.
+STAMP_CSS = """
 @page {
   size: A4; margin: 14mm 12mm 16mm;
-  @bottom-left { content: string(pack-title); font-size: 9px; color: #5b6475; }
-  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 9px;
-                  color: #5b6475; }
+  @bottom-left { content: string(pack-title); font: 9px sans-serif; color: #5b6475; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages);
+                  font: 9px sans-serif; color: #5b6475; }
 }
-.pack-cover h1 { string-set: pack-title content(); font-size: 30px; margin-top: 40mm; }
-.pack-section { break-before: page; }
-.pack-section h1 { bookmark-level: 1; }
-.pack-section h2, .pack-section h3 { bookmark-level: none; }
-ol.toc { padding-left: 0; list-style: none; font-size: 15px; }
-ol.toc li { margin: 6px 0; }
-ol.toc a { color: inherit; text-decoration: none; }
-ol.toc a::after { content: leader(".") " " target-counter(attr(href), page); }
-.pack-failed { color: #c62828; }
+h1 { string-set: pack-title content(); font-size: 0; margin: 0; }
+div.page { break-before: page; }
 """
 
 
 @dataclass(frozen=True)
 class Section:
-    """One report in the pack: its anchor, title, and page HTML (None: the report failed)."""
+    """One report in the pack: its key, title, and PDF (None: the report failed)."""
 
     key: str
     title: str
-    page: str | None
+    pdf: Path | None
     error: str | None = None
 
 
-def main_of(page: str, prefix: str = "") -> str:
-    """The content of a report page's ``<main>``, without scripts (the PDF draws PNGs); ids
-    and in-page links prefixed, so sections of one pack never share an anchor."""
-    found = _MAIN.search(page)
-    body = _SCRIPT.sub("", found.group(1) if found else page)
-    if prefix:
-        body = re.sub(r'\b(id|data-target)="', rf'\1="{prefix}-', body)
-        body = body.replace('href="#', f'href="#{prefix}-')
-    return body
-
-
-def board_pack_html(organisation: str, quarter: str, sections: list[Section]) -> str:
-    """One HTML document: the cover and contents, then every section on its own pages."""
-    env = _environment()
-    return env.get_template("board_pack.html.j2").render(
-        organisation=organisation,
-        quarter=quarter,
-        sections=[
-            {
-                "key": s.key,
-                "title": s.title,
-                "body": None if s.page is None else main_of(s.page, s.key),
-                "error": s.error,
-            }
-            for s in sections
-        ],
-        css=(TEMPLATES / "report" / "report.css").read_text() + PACK_CSS,
-        version=maturity.__version__,
+def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]]) -> str:
+    """The cover and contents; ``entries``: title, first page (None: failed) and error."""
+    return (
+        _environment()
+        .get_template("board_pack.html.j2")
+        .render(
+            organisation=organisation,
+            quarter=quarter,
+            entries=entries,
+            css=(TEMPLATES / "report" / "report.css").read_text() + COVER_CSS,
+            version=maturity.__version__,
+        )
     )
 
 
 def write_board_pack(path: Path, organisation: str, quarter: str, sections: list[Section]) -> None:
-    """Print the board pack to ``path`` (written whole or not at all)."""
+    """Join the reports' PDFs behind a cover into ``path`` (written whole or not at all)."""
+    from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML as WeasyHTML
 
-    page = board_pack_html(organisation, quarter, sections)
-    with files.replacing(path) as partial:
-        WeasyHTML(string=page, base_url=str(path.parent)).write_pdf(str(partial))
+    readers = {s.key: PdfReader(s.pdf) for s in sections if s.pdf is not None}
+
+    def entries(cover_pages: int) -> list[dict[str, Any]]:
+        listed, page = [], cover_pages + 1
+        for s in sections:
+            reader = readers.get(s.key)
+            listed.append({"title": s.title, "page": page if reader else None, "error": s.error})
+            page += len(reader.pages) if reader else 0
+        return listed
+
+    cover_pages, cover = 1, b""
+    for _ in range(4):  # the contents' length decides where the reports start
+        document = WeasyHTML(string=cover_html(organisation, quarter, entries(cover_pages)))
+        rendered = document.render()
+        cover = rendered.write_pdf()
+        if len(rendered.pages) == cover_pages:
+            break
+        cover_pages = len(rendered.pages)
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(cover)))
+    for s, entry in zip(sections, entries(cover_pages), strict=True):
+        if s.key in readers:
+            writer.append(readers[s.key], outline_item=s.title)
+            assert entry["page"] is not None
+    title = f"{organisation}: recovery review {quarter}"
+    stamps = PdfReader(io.BytesIO(_stamps(title, len(writer.pages))))
+    for page, stamp in zip(writer.pages, stamps.pages, strict=True):
+        page.merge_page(stamp)
+    writer.add_metadata({"/Title": title})
+    with files.replacing(path) as partial, partial.open("wb") as handle:
+        writer.write(handle)
+
+
+def _stamps(title: str, pages: int) -> bytes:
+    """``pages`` blank A4 pages carrying only the pack's footer, to lay over its pages."""
+    from weasyprint import HTML as WeasyHTML
+
+    body = (
+        f"<h1>{html.escape(title)}</h1><div>&#8203;</div>"
+        + '<div class="page">&#8203;</div>' * (pages - 1)
+    )
+    page = f"<!DOCTYPE html><html><head><style>{STAMP_CSS}</style></head><body>{body}</body></html>"
+    return bytes(WeasyHTML(string=page).write_pdf())
 
 
 def write_site(org_dir: Path, organisation: str) -> Path:

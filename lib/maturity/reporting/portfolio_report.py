@@ -20,11 +20,11 @@ from maturity.reporting.board_pack import level_counts
 from maturity.reporting.formatting import MISSING, format_interval, format_minutes, unit_of
 from maturity.reporting.html import Markup, block, card, cards, items, paragraph, table
 from maturity.reporting.notebook_record import make_record
-from maturity.reporting.quarter import ReviewQuarter
+from maturity.reporting.quarter import ReviewQuarter, load_review_quarter
 from maturity.reporting.team_report import change_sentence
 
-__all__ = ["ReviewQuarter", "data_quality", "headline", "maturity_chart", "record",
-           "team_table", "title_block", "where_to_invest"]  # fmt: skip
+__all__ = ["ReviewQuarter", "data_quality", "headline", "load_review_quarter", "maturity_chart",
+           "record", "team_table", "title_block", "where_to_invest"]  # fmt: skip
 
 
 def title_block(portfolio: ReviewQuarter) -> HTML:

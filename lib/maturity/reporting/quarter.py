@@ -3,18 +3,30 @@
 ``ReviewQuarter``: the organisation's incidents, the measures of every team and ``ALL``
 over the quarters a report shows, and every team's maturity assessment. ``TeamQuarter``:
 one team's view of it.
+
+A review computes the ``ReviewQuarter`` once and hands each report notebook a *bundle*: a
+file holding only what that report needs (``for_team``: the team's incidents and ledger
+rows, its and ``ALL``'s measures, its assessment), whose path is the notebook's ``bundle``
+parameter. So a report's cost does not grow with the organisation, and a report can run on
+a machine that cannot see the assessment folder. Without a bundle a notebook loads the
+assessment folder itself, as a user running it by hand expects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import pickle
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 
+import maturity
 from maturity.assessment.answers import AnswerProblem
 from maturity.assessment.maturity import TeamMaturity, assess_quarter
+from maturity.errors import InputFileError
 from maturity.ingest.incidents import IncidentSet, load_incidents
 from maturity.measures.definitions import ALL_TEAMS
 from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
@@ -38,12 +50,25 @@ class ReviewQuarter:
     answer_problems: tuple[AnswerProblem, ...] = ()  # answers files that could not be used
 
     @classmethod
-    def load(cls, organisation: str | Path | Organisation, quarter: str) -> ReviewQuarter:
-        """Load the incidents, compute the measures and assess every team with answers."""
+    def load(
+        cls,
+        organisation: str | Path | Organisation,
+        quarter: str,
+        *,
+        incidents: IncidentSet | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> ReviewQuarter:
+        """Load the incidents (unless given), compute the measures and assess every team
+        with answers; ``timings`` (when given) gets the seconds of each stage."""
+        timings = {} if timings is None else timings
+        clock = time.perf_counter()
         if not isinstance(organisation, Organisation):
             organisation = load_organisation(organisation)
         parse_quarter(quarter)
-        incidents = load_incidents(organisation)
+        if incidents is None:
+            incidents = load_incidents(organisation)
+            timings["load"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         quarters = quarter_range(shift_quarter(quarter, 1 - HISTORY_QUARTERS), quarter)
         measures = measures_by_team_quarter(
             incidents.incidents,
@@ -51,11 +76,54 @@ class ReviewQuarter:
             quarters=quarters,
             settings=MeasureSettings.from_organisation(organisation),
         )
+        timings["measures"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         maturity: dict[str, TeamMaturity] = {}
         problems: list[AnswerProblem] = []
         if quarter in organisation.quarters_with_answers():
             maturity = assess_quarter(organisation, quarter, incidents=incidents, problems=problems)
+        timings["scoring"] = time.perf_counter() - clock
         return cls(organisation, quarter, incidents, measures, maturity, tuple(problems))
+
+    def team_slices(self) -> dict[str, ReviewQuarter]:
+        """For every team, what its report needs (``for_team``), split in one pass."""
+        incidents, ledger = self.incidents.incidents, self.incidents.ledger
+        by_team = dict(tuple(incidents.groupby("team", sort=False, observed=True)))
+        unattributed = ledger[ledger["team"].isna()]
+        ledger_by_team = dict(tuple(ledger.groupby("team", sort=False, observed=True)))
+        measures_by_team = dict(tuple(self.measures.groupby("team", sort=False, observed=True)))
+        organisation_rows = measures_by_team.get(ALL_TEAMS, self.measures.iloc[0:0])
+        slices = {}
+        for key in sorted(self.organisation.teams):
+            team_ledger = ledger_by_team.get(key, ledger.iloc[0:0])
+            # The report counts the organisation's unattributed rows: they travel along.
+            rows = pd.concat([team_ledger, unattributed]).sort_values(["file", "row"])
+            slices[key] = replace(
+                self,
+                incidents=IncidentSet(
+                    by_team.get(key, incidents.iloc[0:0]),
+                    rows.reset_index(drop=True),
+                    self.incidents.timezone,
+                    self.incidents.notes,
+                ),
+                measures=pd.concat(
+                    [measures_by_team.get(key, self.measures.iloc[0:0]), organisation_rows]
+                ).reset_index(drop=True),
+                maturity={k: m for k, m in self.maturity.items() if k == key},
+                answer_problems=tuple(p for p in self.answer_problems if p.team == key),
+            )
+        return slices
+
+    def for_team(self, team: str) -> ReviewQuarter:
+        """What one team's report needs: the team's incidents, its ledger rows and the
+        organisation's unattributed ones, its and ``ALL``'s measures, its assessment."""
+        self.organisation.team(team)
+        return self.team_slices()[team]
+
+    def save_bundle(self, path: str | Path, team: str | None = None) -> None:
+        """Write this quarter (or ``team``'s slice of it) as a report's bundle."""
+        data = self if team is None else self.for_team(team)
+        write_bundle(path, data, team)
 
     def problems_of(self, team: str | None) -> list[AnswerProblem]:
         """The answers problems belonging to ``team`` (None: to no team)."""
@@ -81,6 +149,60 @@ class ReviewQuarter:
         return self.history(ALL_TEAMS)
 
 
+#: A bundle's first object: what it is, for which report, and which maturity wrote it.
+BUNDLE_FORMAT = "maturity-report-bundle"
+
+
+def write_bundle(path: str | Path | BinaryIO, review: ReviewQuarter, team: str | None) -> None:
+    """Pickle ``review`` for one report. A bundle is a hand-off between a review and the
+    notebooks it runs, moments later and with the same maturity: exact (dtypes, time zones,
+    categoricals come back as they were) and fast, which Parquet and JSON are not both."""
+    header = {"format": BUNDLE_FORMAT, "version": maturity.__version__, "team": team,
+              "quarter": review.quarter}  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        handle = path if hasattr(path, "write") else stack.enter_context(Path(path).open("wb"))
+        pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(review, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_bundle(path: str | Path, *, team: str | None, quarter: str) -> ReviewQuarter:
+    """The ``ReviewQuarter`` a review wrote for the report of ``team`` (None: the
+    portfolio) and ``quarter``; an InputFileError for anything else. Bundles are written by
+    ``maturity review`` for its own notebooks: never read one from elsewhere (pickle)."""
+    try:
+        with Path(path).open("rb") as handle:
+            header = pickle.load(handle)
+            if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
+                raise InputFileError(f"{path}: not a maturity report bundle")
+            if header.get("version") != maturity.__version__:
+                raise InputFileError(
+                    f"{path}: written by maturity {header.get('version')}, this is "
+                    f"{maturity.__version__}; run the review again"
+                )
+            if (header.get("team"), header.get("quarter")) != (team, quarter):
+                raise InputFileError(
+                    f"{path}: a bundle for {header.get('team') or 'the portfolio'} "
+                    f"{header.get('quarter')}, not {team or 'the portfolio'} {quarter}"
+                )
+            review = pickle.load(handle)
+    except FileNotFoundError as exc:
+        raise InputFileError(f"{path}: no such bundle") from exc
+    except (pickle.UnpicklingError, EOFError) as exc:
+        raise InputFileError(f"{path}: not a maturity report bundle ({exc})") from exc
+    if not isinstance(review, ReviewQuarter):
+        raise InputFileError(f"{path}: not a maturity report bundle")
+    return review
+
+
+def load_review_quarter(
+    organisation: str | Path | Organisation, quarter: str, bundle: str | Path = ""
+) -> ReviewQuarter:
+    """The portfolio notebook's start: the bundle a review handed it, else the folder."""
+    if bundle:
+        return read_bundle(bundle, team=None, quarter=quarter)
+    return ReviewQuarter.load(organisation, quarter)
+
+
 @dataclass(frozen=True)
 class TeamQuarter:
     """One team's data for the quarter under review, with its history."""
@@ -89,8 +211,18 @@ class TeamQuarter:
     team: Team
 
     @classmethod
-    def load(cls, organisation: str | Path | Organisation, team: str, quarter: str) -> TeamQuarter:
-        """Load the organisation's quarter and take ``team``'s view of it."""
+    def load(
+        cls,
+        organisation: str | Path | Organisation,
+        team: str,
+        quarter: str,
+        bundle: str | Path = "",
+    ) -> TeamQuarter:
+        """``team``'s view of the organisation's quarter: from the ``bundle`` a review
+        handed the notebook, else loaded from the assessment folder."""
+        if bundle:
+            review = read_bundle(bundle, team=team, quarter=quarter)
+            return cls(review, review.organisation.team(team))
         if not isinstance(organisation, Organisation):
             organisation = load_organisation(organisation)
         chosen = organisation.team(team)

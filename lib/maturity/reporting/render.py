@@ -21,6 +21,7 @@ import hashlib
 import html
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +78,37 @@ def _json_for_script(spec: dict[str, Any]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+#: Whether a chart's HTML carries its PNG (drawn by vl-convert, a few tenths of a second a
+#: chart). A review turns this off in its kernels: a page draws its charts with JavaScript,
+#: and the PDF step draws the PNGs it needs (``with_chart_images``). A notebook run by hand
+#: keeps it on, so JupyterLab and nbconvert show every chart without JavaScript.
+CHART_IMAGES = True
+
+
+def chart_png(spec: dict[str, Any]) -> bytes:
+    return vl_convert.vegalite_to_png(spec, scale=2, vl_version=vega_lite_version())
+
+
+def _image_tag(spec: dict[str, Any]) -> str:
+    title = _title_of(spec)
+    summary = spec.get("description")
+    alt_text = html.escape(f"{title or 'chart'}. {summary}" if summary else str(title), quote=True)
+    png = base64.b64encode(chart_png(spec)).decode()
+    return f'<img class="chart-fallback" alt="{alt_text}" src="data:image/png;base64,{png}">'
+
+
+def _title_of(spec: dict[str, Any]) -> Any:
+    title = spec.get("title")
+    return title.get("text") if isinstance(title, dict) else title
+
+
 def chart_html(spec: dict[str, Any]) -> str:
-    """The HTML of one chart: PNG fallback plus the spec for the page's loader."""
-    png = vl_convert.vegalite_to_png(spec, scale=2, vl_version=vega_lite_version())
+    """The HTML of one chart: a figure with its summary as caption, the PNG fallback (while
+    ``CHART_IMAGES``), and the spec for the page's loader."""
     payload = _json_for_script(spec)
     digest = hashlib.sha1(payload.encode()).hexdigest()[:10]
     chart_id = f"chart-{next(_chart_numbers)}-{digest}"
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    label = html.escape(str(title or "chart"), quote=True)
+    label = html.escape(str(_title_of(spec) or "chart"), quote=True)
     # The text alternative: the chart's title, and the one-sentence summary its builder
     # wrote (``description``), shown under the chart for every reader, and in the PDF.
     summary = spec.get("description")
@@ -95,14 +117,33 @@ def chart_html(spec: dict[str, Any]) -> str:
         if summary
         else ""
     )
-    alt_text = html.escape(f"{title or 'chart'}. {summary}" if summary else str(title), quote=True)
+    image = _image_tag(spec) if CHART_IMAGES else ""
     return (
         f'<figure class="maturity-chart" id="{chart_id}" role="group" aria-label="{label}">'
-        f'<img class="chart-fallback" alt="{alt_text}" '
-        f'src="data:image/png;base64,{base64.b64encode(png).decode()}">{caption}</figure>\n'
+        f"{image}{caption}</figure>\n"
         f'<script type="application/json" class="maturity-chart-spec" '
         f'data-target="{chart_id}">{payload}</script>'
     )
+
+
+_SPEC_TAG = re.compile(
+    r'<script type="application/json" class="maturity-chart-spec" '
+    r'data-target="([^"]+)">(.*?)</script>',
+    re.S,
+)
+
+
+def with_chart_images(page: str) -> str:
+    """``page`` with a PNG in every chart figure that has none (drawn from the chart's
+    spec on the page): what a printer, which runs no JavaScript, needs."""
+    for match in _SPEC_TAG.finditer(page):
+        opening = re.search(rf'<figure class="maturity-chart" id="{re.escape(match[1])}"[^>]*>',
+                            page)  # fmt: skip
+        if opening is None or page.startswith('<img class="chart-fallback"', opening.end()):
+            continue
+        image = _image_tag(json.loads(match[2]))
+        page = page[: opening.end()] + image + page[opening.end() :]
+    return page
 
 
 def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, str]:
@@ -114,7 +155,11 @@ alt.renderers.register("maturity", _renderer)
 
 def setup_notebook() -> None:
     """Call once at the top of a report notebook: the maturity theme and chart renderer.
-    (The explore notebook then calls ``maturity.reporting.live.enable()`` for live charts.)"""
+    (The explore notebook then calls ``maturity.reporting.live.enable()`` for live charts.)
+    Chart numbering starts again, so a notebook renders the same in a warm kernel (one that
+    ran other notebooks before) as in a new one."""
+    global _chart_numbers
+    _chart_numbers = itertools.count(1)
     theme.enable()
     alt.renderers.enable("maturity")
 
@@ -143,19 +188,13 @@ def _without_records(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def notebook_to_html(
-    notebook: nbformat.NotebookNode | str | Path, *, title: str, footer: str = ""
-) -> str:
-    """Render an executed notebook as a self-contained, offline HTML page, code hidden."""
+@functools.cache
+def _html_exporter() -> Any:
+    """One exporter per process: building one compiles its templates (a third of a second),
+    and it keeps no state between notebooks."""
     from nbconvert import HTMLExporter
 
-    node = (
-        notebook
-        if isinstance(notebook, nbformat.NotebookNode)
-        else nbformat.read(str(notebook), as_version=4)
-    )
-    page_notebook = _without_records(node)
-    exporter = HTMLExporter(
+    return HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="report",
         exclude_input=True,
@@ -165,6 +204,19 @@ def notebook_to_html(
         # failure (axe: link-name), and a printed report has no use for them.
         exclude_anchor_links=True,
     )
+
+
+def notebook_to_html(
+    notebook: nbformat.NotebookNode | str | Path, *, title: str, footer: str = ""
+) -> str:
+    """Render an executed notebook as a self-contained, offline HTML page, code hidden."""
+    node = (
+        notebook
+        if isinstance(notebook, nbformat.NotebookNode)
+        else nbformat.read(str(notebook), as_version=4)
+    )
+    page_notebook = _without_records(node)
+    exporter = _html_exporter()
     resources = {
         "report_title": title,
         "report_footer": footer,
@@ -179,8 +231,9 @@ def notebook_to_html(
 def notebook_to_pdf(page_html: str, path: str | Path) -> None:
     """Print a rendered report page to PDF (A4) with WeasyPrint.
 
-    WeasyPrint runs no JavaScript, so each chart prints as its PNG: every chart shows.
+    WeasyPrint runs no JavaScript, so each chart prints as its PNG (drawn here where the
+    page has none): every chart shows.
     """
     from weasyprint import HTML as WeasyHTML
 
-    WeasyHTML(string=page_html).write_pdf(str(path))
+    WeasyHTML(string=with_chart_images(page_html)).write_pdf(str(path))

@@ -1,9 +1,14 @@
 """The quarterly review: every team's report, an index page and ``summary.json``.
 
-Report notebooks run through papermill's Python API in worker processes (``jobs`` at a
-time; each notebook starts its own kernel), are rendered to offline HTML and, optionally,
-PDF. One team's failure never stops the others: it is recorded in ``summary.json`` and
-the index, and the review as a whole reports failure.
+The organisation's quarter (incidents, measures, assessments) is computed once
+(``ReviewQuarter``); each report's job carries its notebook and a bundle of only what that
+report needs, so a report costs the same at 6 teams as at 300. Jobs run in ``jobs`` local
+worker processes (``LocalRunner``), each keeping one kernel warm across its reports, or as
+tasks on a Dask cluster (``ClusterRunner``); a worker executes the notebook with papermill
+and renders offline HTML and, optionally, PDF, and sends the files back to be written here.
+One team's failure never stops the others: it is recorded in ``summary.json`` and the
+index, and the review as a whole reports failure. ``ReviewResult.timings`` says where the
+time went (load, measures, scoring, bundles, execute, export, pdf, board pack).
 
 Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
 ``teams/<team>.html|pdf`` and ``notebooks/<team>.ipynb`` (executed, for audit).
@@ -12,28 +17,31 @@ Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import multiprocessing
 import os
-import shutil
 import sys
+import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import filelock
 import jinja2
+import nbformat
 
 import maturity
 from maturity import files
 from maturity.assessment.answers import AnswerProblem
-from maturity.assessment.maturity import assess_quarter
 from maturity.errors import InputFileError, PeriodError
-from maturity.files import OutputError, inside, replacing
+from maturity.files import OutputError, inside
 from maturity.ingest.incidents import (
     REJECTED,
     USED,
@@ -47,11 +55,13 @@ from maturity.reporting.board_pack import Section, write_board_pack, write_site
 from maturity.reporting.execute import (
     PORTFOLIO_NOTEBOOK,
     TEAM_NOTEBOOK,
+    WarmKernel,
     execute_notebook,
     notebooks_dir,
 )
 from maturity.reporting.formatting import format_minutes, unit_of
 from maturity.reporting.notebook_record import read_record
+from maturity.reporting.quarter import ReviewQuarter, write_bundle
 from maturity.reporting.render import TEMPLATES
 
 PORTFOLIO = "portfolio"
@@ -59,17 +69,35 @@ PORTFOLIO = "portfolio"
 
 @dataclass(frozen=True)
 class ReportJob:
-    """Everything a worker needs to produce one report (a team's, or the portfolio)."""
+    """Everything a worker needs to produce one report (a team's, or the portfolio), and
+    nothing it must find on the worker's disk: the notebook's text and the report's data
+    travel with the job, so a worker on another machine can run it."""
 
     key: str  # team key, or PORTFOLIO
     name: str
-    notebook: str
+    notebook: str  # the notebook's JSON text
     parameters: tuple[tuple[str, str], ...]
     stem: str  # the output path without suffix, relative to the review folder
     title: str
     footer: str
-    out_dir: str
     pdf: bool
+    bundle: bytes = b""  # the report's data (``quarter.write_bundle``); its path is a parameter
+
+
+@dataclass
+class ReportOutput:
+    """What a worker sends back: the report's files as bytes, or why it failed."""
+
+    key: str
+    name: str
+    status: str  # "ok" or "failed"
+    error: str | None = None
+    headline: dict[str, Any] = field(default_factory=dict)
+    notebook: bytes | None = None  # the executed notebook (on failure: as far as it ran)
+    html: str | None = None
+    pdf: bytes | None = None
+    log: str = ""  # what the worker and its kernel wrote to standard error meanwhile
+    stages: dict[str, float] = field(default_factory=dict)  # seconds: execute, export, pdf
 
 
 @dataclass
@@ -95,6 +123,7 @@ class ReviewResult:
     portfolio: TeamResult | None = None
     problems: list[str] = field(default_factory=list)  # the organisation's, not one team's
     board_pack: str | None = None  # "review.pdf" once printed
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by stage
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -140,17 +169,46 @@ def run_review(
     jobs: int = 2,
     pdf: bool = True,
     progress: Any = None,
+    scheduler: str | None = None,
 ) -> ReviewResult:
-    """Run the quarterly review of an assessment folder; see the module docstring."""
-    assessment = load_organisation(assessment_path)
-    incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
-    quarter = quarter or default_quarter(assessment, incidents)
-    check_quarter(quarter, assessment, incidents)
-    answer_problems: list[AnswerProblem] = []
-    if quarter in assessment.quarters_with_answers():
-        # A broken answers file is its team's failure (its report says why), not the review's.
-        assess_quarter(assessment, quarter, incidents=incidents, problems=answer_problems)
-    problems = [p.message for p in answer_problems if p.team is None]
+    """Run the quarterly review of an assessment folder; see the module docstring.
+
+    ``progress(result, done, total)`` is called as each report finishes, in the order they
+    finish. ``scheduler``: the address of a Dask distributed scheduler to run the reports
+    on (``tcp://host:8786``), instead of ``jobs`` local worker processes.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    runner = (
+        ClusterRunner(scheduler) if scheduler else LocalRunner(jobs)
+    )  # workers warm up while the data loads
+    try:
+        assessment = load_organisation(assessment_path)
+        incidents = load_incidents(assessment)  # a user's mistake in the exports stops here
+        timings["load"] = time.perf_counter() - clock
+        quarter = quarter or default_quarter(assessment, incidents)
+        check_quarter(quarter, assessment, incidents)
+        data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
+        review = _review_in(assessment, data, out, pdf, progress, runner, timings)
+    finally:
+        runner.close()
+    write_site(review.out_dir.parent, assessment.name)
+    timings["total"] = time.perf_counter() - clock
+    review.timings = {k: round(v, 3) for k, v in timings.items()}
+    return review
+
+
+def _review_in(
+    assessment: Organisation,
+    data: ReviewQuarter,
+    out: str | Path,
+    pdf: bool,
+    progress: Any,
+    runner: Runner,
+    timings: dict[str, float],
+) -> ReviewResult:
+    quarter, incidents = data.quarter, data.incidents
+    problems = [p.message for p in data.answer_problems if p.team is None]
     if incidents.count(USED) == 0:
         problems.append(
             f"no usable incident in any export ({incidents.rows_read} rows read, "
@@ -168,14 +226,13 @@ def run_review(
     except OSError as exc:
         raise OutputError(f"{out}: cannot write reports there ({exc.strerror or exc})") from exc
     with _review_lock(out_dir):
-        review = _run_reports(
-            assessment, incidents, quarter, out_dir, jobs, pdf, progress, answer_problems
-        )
+        review = _run_reports(assessment, data, out_dir, pdf, progress, runner, timings)
         review.problems.extend(problems)
+        clock = time.perf_counter()
         if pdf:
             _write_board_pack(review, assessment)
+            timings["board_pack"] = time.perf_counter() - clock
         write_index(review, assessment, incidents)
-    write_site(out_dir.parent, assessment.name)
     return review
 
 
@@ -186,11 +243,9 @@ def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
     for result in [review.portfolio, *review.teams]:
         if result is None:
             continue
-        page = None
-        if result.status == "ok" and result.html:
-            page = (review.out_dir / result.html).read_text(encoding="utf-8")
+        pdf = review.out_dir / result.pdf if result.status == "ok" and result.pdf else None
         title = "Portfolio" if result.team == PORTFOLIO else result.name
-        sections.append(Section(result.team, title, page, result.error))
+        sections.append(Section(result.team, title, pdf, result.error))
     try:
         write_board_pack(review.out_dir / "review.pdf", assessment.name, review.quarter, sections)
         review.board_pack = "review.pdf"
@@ -216,98 +271,250 @@ def _review_lock(out_dir: Path) -> Iterator[None]:
         lock.release()
 
 
+def _bundle_bytes(data: ReviewQuarter, team: str | None) -> bytes:
+    buffer = io.BytesIO()
+    write_bundle(buffer, data, team)
+    return buffer.getvalue()
+
+
 def _run_reports(
     assessment: Organisation,
-    incidents: IncidentSet,
-    quarter: str,
+    data: ReviewQuarter,
     out_dir: Path,
-    jobs: int,
     pdf: bool,
     progress: Any,
-    answer_problems: list[AnswerProblem],
+    runner: Runner,
+    timings: dict[str, float],
 ) -> ReviewResult:
-    used_by_team = incidents.incidents["team"].value_counts()
+    clock = time.perf_counter()
+    quarter = data.quarter
+    used_by_team = data.incidents.incidents["team"].value_counts()
     root, version = str(assessment.root.resolve()), maturity.__version__
-    folder = str(out_dir.resolve())
+    sources = {name: (notebooks_dir() / name).read_text(encoding="utf-8")
+               for name in (TEAM_NOTEBOOK, PORTFOLIO_NOTEBOOK)}  # fmt: skip
     jobs_list = [
         ReportJob(
             key=PORTFOLIO,
             name="Portfolio",
-            notebook=PORTFOLIO_NOTEBOOK,
+            notebook=sources[PORTFOLIO_NOTEBOOK],
             parameters=(("assessment", root), ("quarter", quarter)),
             stem=PORTFOLIO,
             title=f"{assessment.name}: recovery portfolio {quarter}",
             footer=f"{assessment.name} · portfolio · {quarter} · generated by maturity "
             f"{version}; executed notebook: notebooks/{PORTFOLIO}.ipynb",
-            out_dir=folder,
             pdf=pdf,
+            bundle=_bundle_bytes(data, None),
         )
     ]
+    slices = data.team_slices()
     for team in sorted(assessment.teams.values(), key=lambda t: t.key):
         jobs_list.append(
             ReportJob(
                 key=team.key,
                 name=team.name,
-                notebook=TEAM_NOTEBOOK,
+                notebook=sources[TEAM_NOTEBOOK],
                 parameters=(("assessment", root), ("team", team.key), ("quarter", quarter)),
                 stem=f"teams/{team.key}",
                 title=f"{team.name}: recovery maturity {quarter}",
                 footer=f"{assessment.name} · {team.name} · {quarter} · generated by "
                 f"maturity {version}; executed notebook: notebooks/{team.key}.ipynb",
-                out_dir=folder,
                 pdf=pdf,
+                bundle=_bundle_bytes(slices[team.key], team.key),
             )
         )
+    del slices
     for job in jobs_list:  # every report lands inside the quarter's folder
         inside(out_dir, out_dir / f"{job.stem}.html")
+    timings["bundles"] = time.perf_counter() - clock
+    by_key: dict[str, TeamResult] = {}
+    jobs_by_key = {job.key: job for job in jobs_list}
 
-    def finished(result: TeamResult) -> None:
+    def finished(output: ReportOutput) -> None:
+        started = time.perf_counter()
+        result = store_report(output, jobs_by_key[output.key], out_dir)
+        for stage, seconds in output.stages.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
         if result.team != PORTFOLIO:
-            _flag_team(result, answer_problems, quarter, int(used_by_team.get(result.team, 0)))
+            _flag_team(result, list(data.answer_problems), quarter,
+                       int(used_by_team.get(result.team, 0)))  # fmt: skip
+        by_key[result.team] = result
         if progress:
-            progress(result)
+            progress(result, len(by_key), len(jobs_list))
 
-    by_key = run_jobs(jobs_list, jobs, finished)
+    clock = time.perf_counter()
+    runner.run(jobs_list, finished)
+    timings["reports"] = time.perf_counter() - clock
     results = [by_key[job.key] for job in jobs_list]
     return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0])
 
 
-def run_jobs(
-    jobs_list: list[ReportJob], jobs: int, finished: Callable[[TeamResult], None]
-) -> dict[str, TeamResult]:
-    """Run every report in worker processes, ``jobs`` at a time, calling ``finished`` as each
-    completes (in completion order). A worker that dies (killed, out of memory) fails only
-    the report it was running: the reports caught in the broken pool are run again one at a
-    time, each in a fresh worker, so the one that kills its worker again is named."""
-    results: dict[str, TeamResult] = {}
+def store_report(output: ReportOutput, job: ReportJob, out_dir: Path) -> TeamResult:
+    """Write what a worker sent back, each file whole or not at all (``maturity.files``).
+    A failed report leaves the previous run's files as they were, and its executed notebook
+    beside them as ``notebooks/<key>.failed.ipynb`` for diagnosis."""
+    result = TeamResult(output.key, output.name, output.status, error=output.error,
+                        notebook=f"notebooks/{job.key}.ipynb", headline=output.headline,
+                        seconds=round(sum(output.stages.values()), 2))  # fmt: skip
+    notebooks = out_dir / "notebooks"
+    failed = notebooks / f"{job.key}.failed.ipynb"
+    log = notebooks / f"{job.key}.log"
+    try:
+        if output.log.strip():
+            files.write_text(log, output.log)
+        else:
+            log.unlink(missing_ok=True)
+        if output.status != "ok":
+            if output.notebook is not None:
+                files.write_bytes(failed, output.notebook)
+                result.notebook = f"notebooks/{failed.name}"
+            return result
+        assert output.notebook is not None and output.html is not None
+        files.write_bytes(notebooks / f"{job.key}.ipynb", output.notebook)
+        files.write_text(out_dir / f"{job.stem}.html", output.html)
+        result.html = f"{job.stem}.html"
+        if output.pdf is not None:
+            files.write_bytes(out_dir / f"{job.stem}.pdf", output.pdf)
+            result.pdf = f"{job.stem}.pdf"
+        failed.unlink(missing_ok=True)
+    except OSError as exc:
+        result.status, result.error = "failed", _one_line(exc)
+    return result
 
-    def run(batch: list[ReportJob], workers: int) -> list[ReportJob]:
-        interrupted = []
+
+class Runner:
+    """Runs report jobs somewhere, handing each ``ReportOutput`` to ``finished`` as it
+    arrives (in completion order)."""
+
+    def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers."""
+
+
+#: Run in a review's kernels after each reset: charts without PNGs (the page draws them;
+#: the PDF step draws the PNGs it needs).
+KERNEL_SETUP = (
+    "import maturity.reporting.render as _render\n_render.CHART_IMAGES = False\ndel _render"
+)
+
+#: What a report's kernel imports: loaded once per kernel, while the review loads its data.
+KERNEL_IMPORTS = (
+    "import maturity.reporting.team_report, maturity.reporting.portfolio_report, "
+    "maturity.reporting.charts, maturity.reporting.render"
+)
+
+
+def _warm_up() -> None:
+    """A worker's start: import what reports need, build the page's chart script and start
+    the kernel with its imports, so the first report does not pay for them."""
+    from maturity.reporting import render
+
+    render.chart_script()
+    render.chart_png({"mark": "point", "data": {"values": [{"x": 1}]},
+                      "encoding": {"x": {"field": "x", "type": "quantitative"}}})  # fmt: skip
+    _kernel().warm_up(KERNEL_IMPORTS)
+
+
+class LocalRunner(Runner):
+    """``jobs`` worker processes on this machine, each keeping one kernel warm. A worker
+    that dies (killed, out of memory) fails only the report it was running: the reports
+    caught in the broken pool are run again one at a time, each in a fresh worker, so the
+    one that kills its worker again is named."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
+
+    @staticmethod
+    def _pool(workers: int) -> ProcessPoolExecutor:
         # Spawned workers: a forked process would inherit this one's threads and open files.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
-            futures = {pool.submit(run_report, job): job for job in batch}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        for _ in range(workers):  # start every worker now, not when the first job arrives
+            pool.submit(int)
+        return pool
+
+    def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None]) -> None:
+        pool, self.pool = self.pool or self._pool(self.jobs), None
+        for job in self._batch(pool, jobs_list, finished):
+            for again in self._batch(self._pool(1), [job], finished):
+                finished(ReportOutput(again.key, again.name, "failed", error=WORKER_DIED))
+
+    @staticmethod
+    def _batch(pool: ProcessPoolExecutor, batch: list[ReportJob],
+               finished: Callable[[ReportOutput], None]) -> list[ReportJob]:  # fmt: skip
+        interrupted = []
+        with pool:
+            futures = {pool.submit(build_report, job): job for job in batch}
             for future in as_completed(futures):
                 try:
-                    result = future.result()
+                    output = future.result()
                 except BrokenProcessPool:
                     interrupted.append(futures[future])
                     continue
-                results[result.team] = result
-                finished(result)
+                finished(output)
         return interrupted
 
-    for job in run(jobs_list, jobs):
-        for again in run([job], 1):
-            result = TeamResult(again.key, again.name, "failed",
-                                notebook=f"notebooks/{again.key}.failed.ipynb")  # fmt: skip
-            result.error = (
-                "the worker process running this report died (killed, or out of memory); "
-                "the previous report, if any, is left as it was"
-            )
-            results[again.key] = result
-            finished(result)
-    return results
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+WORKER_DIED = (
+    "the worker process running this report died (killed, or out of memory); the previous "
+    "report, if any, is left as it was"
+)
+
+
+class ClusterRunner(Runner):
+    """The reports as tasks on an existing Dask distributed cluster (``pip install
+    'maturity[cluster]'``). Each task carries its notebook and data and returns the
+    report's files: workers need not share a filesystem with this machine. A task whose
+    worker dies is retried by the scheduler on another worker; one that kills workers
+    repeatedly fails alone (``KilledWorker``)."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputFileError(
+                "--scheduler needs dask.distributed: pip install 'maturity[cluster]'"
+            ) from None
+        try:
+            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except OSError as exc:
+            raise InputFileError(
+                f"--scheduler {address}: no Dask scheduler answers there ({_one_line(exc)})"
+            ) from None
+
+    def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None]) -> None:
+        from distributed import as_completed as completed
+
+        run_id = uuid.uuid4().hex[:8]
+        futures = {
+            self.client.submit(build_report, job, key=f"maturity-{job.key}-{run_id}",
+                               pure=False): job
+            for job in jobs_list
+        }  # fmt: skip
+        for future in completed(list(futures)):
+            job = futures[future]
+            try:
+                output = future.result()
+            except Exception as exc:  # KilledWorker, a lost connection: this report only
+                killed = type(exc).__name__ == "KilledWorker"
+                output = ReportOutput(job.key, job.name, "failed",
+                                      error=WORKER_DIED if killed else _one_line(exc))  # fmt: skip
+            finished(output)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+#: How long to wait for a Dask scheduler to answer.
+CONNECT_SECONDS = 20
 
 
 def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, used: int) -> None:
@@ -323,10 +530,8 @@ def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, 
 
 @contextlib.contextmanager
 def _stderr_into(log: Path) -> Iterator[None]:
-    """Send this process's standard error, and so its notebook kernel's, to ``log`` (kept
-    only if something was written): a kernel's own messages, a traceback from one that died
-    starting, are for diagnosis, not for the user's terminal."""
-    log.parent.mkdir(parents=True, exist_ok=True)
+    """Send this process's standard error to ``log`` meanwhile: a report's messages are for
+    diagnosis (its ``notebooks/<key>.log``), not for the user's terminal."""
     sys.stderr.flush()
     saved = os.dup(2)
     try:
@@ -339,48 +544,63 @@ def _stderr_into(log: Path) -> Iterator[None]:
                 os.dup2(saved, 2)
     finally:
         os.close(saved)
-        if log.exists() and log.stat().st_size == 0:
-            log.unlink()
 
 
-def run_report(job: ReportJob) -> TeamResult:
-    """Execute, render and write one report; never raises.
+_kernels = threading.local()
 
-    Each file is written whole or not at all (``maturity.files``): on failure the previous
-    run's report stays, and this run's executed notebook is kept beside it as
-    ``notebooks/<key>.failed.ipynb`` for diagnosis.
-    """
+
+def _kernel() -> WarmKernel:
+    """This worker thread's warm kernel (a Dask worker may run tasks in several threads)."""
+    kernel = getattr(_kernels, "kernel", None)
+    if kernel is None:
+        kernel = _kernels.kernel = WarmKernel(setup=KERNEL_SETUP)
+    return cast(WarmKernel, kernel)
+
+
+def build_report(job: ReportJob) -> ReportOutput:
+    """Execute and render one report in this worker; never raises. Runs in a temporary
+    folder of its own: the job brings the notebook and the data, the output carries back
+    the executed notebook, the HTML and the PDF."""
     from maturity.reporting.render import notebook_to_html, notebook_to_pdf
 
-    started = time.perf_counter()
-    out_dir = Path(job.out_dir)
-    executed = out_dir / "notebooks" / f"{job.key}.ipynb"
-    failed = out_dir / "notebooks" / f"{job.key}.failed.ipynb"
-    result = TeamResult(job.key, job.name, "failed", notebook=f"notebooks/{job.key}.ipynb")
-    log = out_dir / "notebooks" / f"{job.key}.log"
-    try:
-        with _stderr_into(log), replacing(executed) as partial:
-            try:
-                execute_notebook(job.notebook, partial, dict(job.parameters))
-            except Exception:
-                if partial.exists():
-                    shutil.copyfile(partial, failed)
-                    result.notebook = f"notebooks/{failed.name}"
-                raise
-            result.headline = read_record(partial)
-            page = notebook_to_html(partial, title=job.title, footer=job.footer)
-            files.write_text(out_dir / f"{job.stem}.html", page)
-            result.html = f"{job.stem}.html"
-            if job.pdf:
-                with replacing(out_dir / f"{job.stem}.pdf") as pdf_partial:
-                    notebook_to_pdf(page, pdf_partial)
-                result.pdf = f"{job.stem}.pdf"
-        failed.unlink(missing_ok=True)
-        result.status = "ok"
-    except Exception as exc:  # one report's failure must not stop the others
-        result.error = _one_line(exc)
-    result.seconds = round(time.perf_counter() - started, 2)
-    return result
+    output = ReportOutput(job.key, job.name, "failed")
+    kernel = _kernel()
+    with tempfile.TemporaryDirectory(prefix="maturity-report-") as folder:
+        work = Path(folder)
+        log = work / "report.log"
+        kernel_log = kernel.log_offset()
+        try:
+            with _stderr_into(log):
+                (work / "report.ipynb").write_text(job.notebook, encoding="utf-8")
+                parameters = dict(job.parameters)
+                if job.bundle:
+                    (work / "report.bundle").write_bytes(job.bundle)
+                    parameters["bundle"] = str(work / "report.bundle")
+                executed = work / "executed.ipynb"
+                clock = time.perf_counter()
+                try:
+                    execute_notebook(work / "report.ipynb", executed, parameters, kernel=kernel)
+                finally:
+                    output.stages["execute"] = time.perf_counter() - clock
+                    if executed.exists():
+                        output.notebook = executed.read_bytes()
+                clock = time.perf_counter()
+                node = nbformat.read(str(executed), as_version=4)
+                output.headline = read_record(node)
+                output.html = notebook_to_html(node, title=job.title, footer=job.footer)
+                output.stages["export"] = time.perf_counter() - clock
+                if job.pdf:
+                    clock = time.perf_counter()
+                    notebook_to_pdf(output.html, work / "report.pdf")  # draws the chart PNGs
+                    output.pdf = (work / "report.pdf").read_bytes()
+                    output.stages["pdf"] = time.perf_counter() - clock
+            output.status = "ok"
+        except Exception as exc:  # one report's failure must not stop the others
+            output.error = _one_line(exc)
+            output.html = output.pdf = None
+        output.log = log.read_text(errors="replace") if log.exists() else ""
+        output.log += kernel.log_since(kernel_log)
+    return output
 
 
 def _one_line(exc: BaseException) -> str:
