@@ -15,6 +15,7 @@ interactive chart. The page works offline.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import functools
 import hashlib
@@ -67,10 +68,31 @@ def vega_lite_version() -> str:
 
 @functools.cache
 def chart_script() -> str:
-    """The page's one module script: the vega libraries and the chart loader."""
+    """The page's one module script: the vega libraries and the chart loader.
+
+    Bundling takes vl-convert seconds, in every process that renders pages, so the result
+    is kept in the maturity cache folder (``maturity.ingest.cache``), keyed by vl-convert's
+    version, the Vega-Lite version and the loader's text."""
+    from maturity.ingest.cache import cache_dir
+
+    key = hashlib.sha256(
+        f"{vl_convert.__version__}|{vega_lite_version()}|{CHART_LOADER}".encode()
+    ).hexdigest()[:20]
+    folder = cache_dir()
+    cached = folder / "chart-script" / f"{key}.js" if folder else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return cached.read_text(encoding="utf-8")
     bundle = vl_convert.javascript_bundle(CHART_LOADER, vl_version=vega_lite_version())
     # Inside an inline <script>, "</script" would end the tag early wherever it appears.
-    return bundle.replace("</script", "<\\/script")
+    script = bundle.replace("</script", "<\\/script")
+    if cached is not None:
+        with contextlib.suppress(OSError):  # a read-only cache folder: bundle each time
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            from maturity import files
+
+            files.write_text(cached, script)
+    return script
 
 
 def _json_for_script(spec: dict[str, Any]) -> str:
@@ -126,9 +148,9 @@ def chart_html(spec: dict[str, Any]) -> str:
     )
 
 
+# Attributes in any order: nbconvert writes a notebook's HTML outputs back out sorted.
 _SPEC_TAG = re.compile(
-    r'<script type="application/json" class="maturity-chart-spec" '
-    r'data-target="([^"]+)">(.*?)</script>',
+    r'<script(?=[^>]*\bclass="maturity-chart-spec")[^>]*\bdata-target="([^"]+)"[^>]*>(.*?)</script>',
     re.S,
 )
 
@@ -137,8 +159,7 @@ def with_chart_images(page: str) -> str:
     """``page`` with a PNG in every chart figure that has none (drawn from the chart's
     spec on the page): what a printer, which runs no JavaScript, needs."""
     for match in _SPEC_TAG.finditer(page):
-        opening = re.search(rf'<figure class="maturity-chart" id="{re.escape(match[1])}"[^>]*>',
-                            page)  # fmt: skip
+        opening = re.search(rf'<figure\b[^>]*\bid="{re.escape(match[1])}"[^>]*>', page)
         if opening is None or page.startswith('<img class="chart-fallback"', opening.end()):
             continue
         image = _image_tag(json.loads(match[2]))

@@ -179,11 +179,10 @@ def run_review(
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    runner = (
-        ClusterRunner(scheduler) if scheduler else LocalRunner(jobs)
-    )  # workers warm up while the data loads
+    assessment = load_organisation(assessment_path)  # most mistakes stop here, before workers
+    # Workers start (and warm their kernels) while the data loads.
+    runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs)
     try:
-        assessment = load_organisation(assessment_path)
         incidents = load_incidents(assessment)  # a user's mistake in the exports stops here
         timings["load"] = time.perf_counter() - clock
         quarter = quarter or default_quarter(assessment, incidents)
@@ -407,13 +406,12 @@ KERNEL_IMPORTS = (
 
 
 def _warm_up() -> None:
-    """A worker's start: import what reports need, build the page's chart script and start
-    the kernel with its imports, so the first report does not pay for them."""
+    """A worker's start: import what reports need, read the page's chart script and start
+    the kernel with its imports, so the first report does not pay for them. (Chart PNGs,
+    and the JavaScript engine that draws them, wait for a PDF that needs them.)"""
     from maturity.reporting import render
 
     render.chart_script()
-    render.chart_png({"mark": "point", "data": {"values": [{"x": 1}]},
-                      "encoding": {"x": {"field": "x", "type": "quantitative"}}})  # fmt: skip
     _kernel().warm_up(KERNEL_IMPORTS)
 
 
@@ -458,8 +456,8 @@ class LocalRunner(Runner):
         return interrupted
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+        if self.pool is not None:  # never used (the review stopped early): do not wait
+            self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
 
 
@@ -499,7 +497,7 @@ class ClusterRunner(Runner):
                                pure=False): job
             for job in jobs_list
         }  # fmt: skip
-        for future in completed(list(futures)):
+        for future in completed(list(futures), loop=self.client.loop):
             job = futures[future]
             try:
                 output = future.result()

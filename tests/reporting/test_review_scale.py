@@ -1,0 +1,207 @@
+"""The review at scale (issue 13): reports from bundles computed once, warm kernels, charts
+drawn only for PDFs, progress as reports finish, and the same reports on a Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from maturity.reporting import review as review_module
+from maturity.reporting.execute import (
+    PORTFOLIO_NOTEBOOK,
+    TEAM_NOTEBOOK,
+    WarmKernel,
+    execute_notebook,
+    notebooks_dir,
+)
+from maturity.reporting.quarter import ReviewQuarter, TeamQuarter, read_bundle, write_bundle
+from maturity.reporting.render import notebook_to_html
+
+from conftest import ALPHA_ANSWERS, run_maturity, tiny_files, write_assessment
+
+pytestmark = pytest.mark.notebooks
+
+REPORTS = ("portfolio.html", "portfolio.pdf", "teams/alpha.html", "teams/alpha.pdf",
+           "teams/beta.html", "teams/beta.pdf")  # fmt: skip
+
+
+def test_a_team_bundle_holds_only_that_team(tmp_path: Path) -> None:
+    root = write_assessment(tmp_path / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    whole = ReviewQuarter.load(root, "2026-Q3")
+    alpha = whole.for_team("alpha")
+    assert set(alpha.incidents.incidents["team"]) == {"alpha"}
+    assert set(alpha.measures["team"]) == {"alpha", "ALL"}
+    assert set(alpha.maturity) == {"alpha"}
+    # the organisation's unattributed rows travel along (the report counts them)
+    unattributed = whole.incidents.ledger["team"].isna().sum()
+    assert alpha.incidents.ledger["team"].isna().sum() == unattributed
+    # the team's view is the same from the bundle as from the folder
+    bundle = tmp_path / "alpha.bundle"
+    write_bundle(bundle, alpha, "alpha")
+    from_bundle = TeamQuarter.load("/nowhere", "alpha", "2026-Q3", bundle)
+    from_folder = TeamQuarter.load(root, "alpha", "2026-Q3")
+    assert from_bundle.current == from_folder.current
+    assert from_bundle.maturity.score.to_json() == from_folder.maturity.score.to_json()
+    assert len(from_bundle.team_incidents().ledger) == len(from_folder.team_incidents().ledger)
+
+
+@pytest.mark.parametrize(
+    ("team", "quarter", "message"),
+    [("beta", "2026-Q3", "a bundle for alpha 2026-Q3, not beta 2026-Q3"),
+     ("alpha", "2026-Q2", "a bundle for alpha 2026-Q3, not alpha 2026-Q2"),
+     (None, "2026-Q3", "not the portfolio 2026-Q3")],
+)  # fmt: skip
+def test_a_bundle_for_another_report_is_refused(tmp_path: Path, team, quarter, message) -> None:
+    from maturity.errors import InputFileError
+
+    root = write_assessment(tmp_path / "tiny", tiny_files())
+    bundle = tmp_path / "alpha.bundle"
+    ReviewQuarter.load(root, "2026-Q3").save_bundle(bundle, "alpha")
+    with pytest.raises(InputFileError, match=message):
+        read_bundle(bundle, team=team, quarter=quarter)
+    (tmp_path / "junk.bundle").write_bytes(b"not a pickle at all")
+    with pytest.raises(InputFileError, match="not a maturity report bundle"):
+        read_bundle(tmp_path / "junk.bundle", team="alpha", quarter="2026-Q3")
+
+
+def test_a_warm_kernel_renders_each_report_as_a_new_one_would(tmp_path: Path) -> None:
+    """Reports run one after another in one kernel: each page is byte-identical to the page
+    from a kernel of its own, and nothing a notebook defined survives into the next."""
+    root = write_assessment(tmp_path / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    data = ReviewQuarter.load(root, "2026-Q3")
+    for team in ("alpha", "beta"):
+        data.save_bundle(tmp_path / f"{team}.bundle", team)
+    leak = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leaked = 42")])
+    nbformat.write(leak, tmp_path / "leak.ipynb")
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leaked' in dir())")])
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+
+    def page(team: str, name: str, kernel: WarmKernel | None) -> str:
+        parameters = {"assessment": str(root), "team": team, "quarter": "2026-Q3",
+                      "bundle": str(tmp_path / f"{team}.bundle")}  # fmt: skip
+        out = tmp_path / name
+        execute_notebook(TEAM_NOTEBOOK, out, parameters, kernel=kernel)
+        return notebook_to_html(nbformat.read(out, as_version=4), title=team)
+
+    kernel = WarmKernel()
+    try:
+        execute_notebook(tmp_path / "leak.ipynb", tmp_path / "leak.out.ipynb", kernel=kernel)
+        warm = {team: page(team, f"{team}.warm.ipynb", kernel) for team in ("alpha", "beta")}
+        warm["alpha-again"] = page("alpha", "alpha.again.ipynb", kernel)
+        execute_notebook(tmp_path / "probe.ipynb", tmp_path / "probe.out.ipynb", kernel=kernel)
+        assert kernel.started == 1  # one kernel served every notebook
+    finally:
+        kernel.shutdown()
+    printed = nbformat.read(tmp_path / "probe.out.ipynb", as_version=4).cells[0].outputs[0].text
+    assert printed.strip() == "False"
+    for team in ("alpha", "beta"):
+        assert warm[team] == page(team, f"{team}.cold.ipynb", None), team
+    assert warm["alpha-again"] == warm["alpha"]
+
+
+def test_review_pages_draw_charts_in_the_browser_and_pdfs_carry_images(tiny_review) -> None:
+    """A review's pages carry no PNGs (the page draws each chart from its spec); its PDFs
+    have them, drawn by the PDF step."""
+    out = tiny_review.out_dir
+    page = (out / "teams" / "alpha.html").read_text()
+    assert page.count('class="maturity-chart-spec"') >= 3
+    assert 'class="chart-fallback"' not in page
+    from maturity.reporting.render import with_chart_images
+
+    printable = with_chart_images(page)
+    assert printable.count('class="chart-fallback"') == page.count('class="maturity-chart-spec"')
+    assert with_chart_images(printable) == printable  # drawn once
+
+
+def test_progress_lines_come_as_reports_finish_and_quiet_prints_nothing(tmp_path: Path) -> None:
+    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
+    slow = "import time\nif team == 'alpha':\n    time.sleep(4)"
+    notebook.cells.insert(1, nbformat.v4.new_code_cell(slow))
+    custom = tmp_path / "notebooks"
+    custom.mkdir()
+    nbformat.write(notebook, custom / TEAM_NOTEBOOK)
+    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, custom / PORTFOLIO_NOTEBOOK)
+    root = write_assessment(tmp_path / "tiny", tiny_files())
+    env = {"MATURITY_NOTEBOOKS": str(custom), "PATH": "/usr/bin:/bin"}
+    run = run_maturity("review", str(root), "--quarter", "2026-Q3", "--out",
+                       str(tmp_path / "out"), "--no-pdf", env=env)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    lines = [line.split()[0] for line in run.stdout.splitlines() if line.startswith("  ")]
+    assert sorted(lines) == ["alpha", "beta", "portfolio"]
+    assert lines.index("beta") < lines.index("alpha")  # beta finished first: said first
+    quiet = run_maturity("review", str(root), "--quarter", "2026-Q3", "--out",
+                         str(tmp_path / "out"), "--no-pdf", "--quiet", env=env)  # fmt: skip
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == "", quiet
+
+
+@pytest.fixture(scope="module")
+def cluster():  # type: ignore[no-untyped-def]
+    """A real Dask cluster on this machine: a scheduler and two worker processes."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=50) as local:  # fmt: skip
+        yield local
+
+
+def test_a_review_on_a_dask_cluster_writes_the_same_reports(
+    tiny_review, cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: the reports as tasks on a real LocalCluster of two worker processes are
+    byte-identical to the local run's, and the workers never read the assessment folder
+    (it is moved away while they run: what a report needs travels with its task)."""
+    root = write_assessment(tmp_path / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    hidden = tmp_path / "hidden"
+    real_run = review_module.ClusterRunner.run
+
+    def run_elsewhere(self, jobs_list, finished):  # type: ignore[no-untyped-def]
+        root.rename(hidden)
+        try:
+            real_run(self, jobs_list, finished)
+        finally:
+            hidden.rename(root)
+
+    monkeypatch.setattr(review_module.ClusterRunner, "run", run_elsewhere)
+    review = review_module.run_review(root, quarter="2026-Q3", out=tmp_path / "reports", pdf=True,
+                                      scheduler=cluster.scheduler_address)  # fmt: skip
+    assert review.ok, [(t.team, t.error) for t in review.failed]
+    for name in REPORTS:
+        local = (tiny_review.out_dir / name).read_bytes()
+        assert (review.out_dir / name).read_bytes() == local, name
+    summary = json.loads((review.out_dir / "summary.json").read_text())
+    local_summary = json.loads((tiny_review.out_dir / "summary.json").read_text())
+    assert summary == local_summary
+
+
+def test_one_failing_report_on_a_cluster_fails_alone(
+    cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
+    boom = nbformat.v4.new_code_cell('if team == "beta":\n    raise RuntimeError("boom for beta")')
+    notebook.cells.insert(1, boom)
+    custom = tmp_path / "notebooks"
+    custom.mkdir()
+    nbformat.write(notebook, custom / TEAM_NOTEBOOK)
+    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, custom / PORTFOLIO_NOTEBOOK)
+    monkeypatch.setenv("MATURITY_NOTEBOOKS", str(custom))  # read here; the text travels
+    root = write_assessment(tmp_path / "tiny", tiny_files())
+    review = review_module.run_review(root, quarter="2026-Q3", out=tmp_path / "reports",
+                                      pdf=False, scheduler=cluster.scheduler_address)  # fmt: skip
+    status = {t.team: (t.status, t.error) for t in review.teams}
+    assert status == {"alpha": ("ok", None), "beta": ("failed", "RuntimeError: boom for beta")}
+    assert (review.out_dir / "notebooks" / "beta.failed.ipynb").exists()
+    assert review.portfolio is not None and review.portfolio.status == "ok"
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    root = write_assessment(tmp_path / "tiny", tiny_files())
+    run = run_maturity("review", str(root), "--scheduler", "tcp://127.0.0.1:9",
+                       "--out", str(tmp_path / "out"))  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no Dask scheduler answers there" in lines[0], run.stderr
+    assert "Traceback" not in run.stderr
