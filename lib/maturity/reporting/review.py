@@ -412,6 +412,7 @@ def _warm_up() -> None:
     from maturity.reporting import render
 
     render.chart_script()
+    render._html_exporter()  # compiles its templates
     _kernel().warm_up(KERNEL_IMPORTS)
 
 
