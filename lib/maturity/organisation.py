@@ -188,22 +188,30 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     try:
-        loader = _SafeLoader(text)
+        return _parse_yaml(text, path, _SafeLoader)
+    except yaml.YAMLError:
+        # A malformed file is rare: the pure-Python parser names its line as users expect.
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            _check_yaml_node(node, path)
-            return loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}:{where}: {problem}") from exc
+            return _parse_yaml(text, path, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise ConfigError(f"{path}:{where}: {problem}") from exc
     except RecursionError as exc:
         raise ConfigError(f"{path}: nested too deeply") from exc
+
+
+def _parse_yaml(text: str, path: Path, loader_class: Any) -> Any:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_node(node, path)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _check_yaml_node(root: yaml.Node, path: Path) -> None:

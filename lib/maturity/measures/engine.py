@@ -77,6 +77,7 @@ from maturity.measures.definitions import (
     PHASES,
     RATES,
 )
+from maturity.measures.trust import trust_table
 from maturity.periods import local_midnight, parse_quarter, quarter_range
 
 NO_VALUE = "(none)"
@@ -374,6 +375,10 @@ def measures_by_team_quarter(
     table = pd.concat(frames, ignore_index=True)
     if by is not None:
         table = table[table["incidents"] > 0].reset_index(drop=True)
+        return table[_column_order(table, by)]
+    # How far each row's timestamps can be trusted (``maturity.measures.trust``).
+    trust = trust_table(incidents, teams, quarters, settings.timezone, ALL_TEAMS)
+    table = table.merge(trust, on=["team", "period"], how="left", sort=False)
     return table[_column_order(table, by)]
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from maturity.measures import stats
 from maturity.measures.engine import MeasureSettings
+from maturity.measures.trust import profile as trust_profile
 
 
 def describe(settings: MeasureSettings, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
@@ -77,6 +78,10 @@ def to_records(table: pd.DataFrame, digits: int = 2) -> list[dict[str, Any]]:
         record: dict[str, Any] = {}
         slo: dict[str, dict[str, Any]] = {}
         for key, value in raw.items():
+            if key.startswith("trust_"):
+                if "data_trust" not in record:
+                    record["data_trust"] = trust_profile(raw)
+                continue
             value = _clean(value, digits)
             if key.endswith("_ci_low") or key.endswith("_ci_high"):
                 name = key.rsplit("_", 1)[0]
