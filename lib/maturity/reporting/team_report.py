@@ -443,6 +443,68 @@ def recovery_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
     return charts.recovery_trend(history, title=f"{report.team.name}: time to recover by quarter")
 
 
+def spread_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
+    """Every quarter's recovery times as a distribution (log scale, median marked)."""
+    history = report.history
+    if not history["resolved"].any():
+        return block(paragraph("No resolved incidents in these quarters: no spread to show."))
+    return charts.recovery_spread(
+        report.team_incidents().incidents,
+        list(history["period"]),
+        title=f"{report.team.name}: every incident's time to recover",
+        unit=report.recovery_unit,
+    )
+
+
+#: How each doubtful pattern reads in a report (the share follows).
+TRUST_WORDS = {
+    "recovered_equals_mitigated": "recovered at the very moment of mitigation",
+    "zero_duration": "resolved the moment they were detected",
+    "whole_hour": "took exactly whole hours to recover (typed in afterwards?)",
+    "bulk_closure": "were closed with two or more others in the same minute",
+    "resolved_last_day": "were resolved on the quarter's last day",
+    "detected_before_started": "were detected before their impact started",
+}
+
+
+def data_trust(report: TeamQuarter) -> HTML:
+    """How far this quarter's timestamps can be trusted: each timestamp's coverage and the
+    patterns that make them doubtful, with counts (``maturity.measures.trust``)."""
+    trust = report.current.get("data_trust") or {}
+    n = trust.get("incidents", 0)
+    if not n:
+        return block(paragraph(f"No incidents in {report.quarter}: nothing to judge."))
+    doubtful = trust.get("doubtful", [])
+    if doubtful:
+        fields = sorted({d["field"] for d in doubtful})
+        lead = Markup(
+            '<p class="callout">Some of {}\'s timestamps are doubtful ({}): the figures that '
+            "rest on them say less than they seem.</p>"
+        ).format(report.quarter, ", ".join(fields))
+    else:
+        lead = Markup(
+            "<p>No doubtful pattern in {}'s {} incidents: the recovery figures rest on "
+            "timestamps that look recorded as things happened.</p>"
+        ).format(report.quarter, n)
+    rows = []
+    for pattern, words in TRUST_WORDS.items():
+        share, of = trust.get(pattern), trust.get(f"{pattern}_n", 0)
+        flag = next((d for d in doubtful if d["pattern"] == pattern), None)
+        rows.append([f"Incidents that {words}", format_share(share), of,
+                     f"doubtful: {flag['field']}" if flag else "no"])  # fmt: skip
+    coverage = trust.get("coverage", {})
+    covered = ", ".join(
+        f"{name.removesuffix('_at').replace('_', ' ')} {format_share(coverage.get(name))}"
+        for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
+                     "resolved_at", "notified_at")
+    )  # fmt: skip
+    return block(
+        lead,
+        table(rows, ["Pattern", "Share", "of n", "Doubt"], text_columns=(0, 3)),
+        paragraph(f"Incidents carrying each timestamp in {report.quarter}: {covered}."),
+    )
+
+
 def maturity_chart(report: TeamQuarter) -> alt.Chart | None:
     """The claimed-and-supported chart, or None (nothing shown) without answers."""
     if report.maturity is None:
