@@ -94,3 +94,29 @@ def test_resolution_on_the_last_day_is_in_the_organisations_zone(tmp_path: Path)
                                      settings=MeasureSettings.from_organisation(org))  # fmt: skip
     trust = {r["team"]: r for r in to_records(table)}["alpha"]["data_trust"]
     assert trust["resolved_last_day"] == 1.0
+
+
+def test_an_evidence_check_leaning_on_doubtful_timestamps_says_so(tmp_path: Path) -> None:
+    """Issue 14: a claim checked against recovery times that were closed in bulk is judged,
+    and the reason says the timestamps behind it are doubtful; a clean team's is not."""
+    from maturity.assessment.maturity import assess_quarter
+
+    bulk = [incident(i, f"2026-07-{i + 1:02d}T10:00:00Z", "2026-09-20T16:45:30Z")
+            for i in range(6)]  # fmt: skip
+    clean = [{**incident(20 + i, f"2026-08-{i + 1:02d}T09:00:00Z",
+                         f"2026-08-{i + 1:02d}T09:{31 + i}:00Z"),
+              "team": "beta", "service": "beta-web", "incident_id": f"B{i}"}
+             for i in range(6)]  # fmt: skip
+    answers = "answers:\n  measurement.2a: yes\n  measurement.3a: yes\n"
+    root = write_assessment(
+        tmp_path / "org", {"x.csv": generic_csv(bulk + clean)}, timezone="UTC",
+        answers={"2026-Q3": {"alpha": f"team: alpha\nperiod: 2026-Q3\n{answers}",
+                             "beta": f"team: beta\nperiod: 2026-Q3\n{answers}"}},
+    )  # fmt: skip
+    results = assess_quarter(load_organisation(root), "2026-Q3")
+    reasons = {team: {s.id: s.reason for s in r.score.statements}
+               for team, r in results.items()}  # fmt: skip
+    assert "timestamps are doubtful" in reasons["alpha"]["measurement.3a"]
+    assert "closed with 3 or more others in the same minute" in reasons["alpha"]["measurement.3a"]
+    assert "doubtful" not in reasons["beta"]["measurement.3a"]
+    assert results["alpha"].facts["recovery_time_share"].doubt

@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
 def test_team_report_draws_its_charts_offline(tiny_review, chromium) -> None:
     dom, console = chromium(tiny_review.out_dir / "teams" / "alpha.html")
     body = re.search(r"<body[^>]*>", dom).group(0)
-    # recovery trend, volume, and maturity (alpha answered the questionnaire)
-    assert 'data-charts-drawn="3"' in body and 'data-charts-failed="0"' in body
-    assert dom.count("<svg") >= 3 and 'class="chart-fallback"' not in dom
+    # recovery trend and spread, volume, and maturity (alpha answered the questionnaire)
+    assert 'data-charts-drawn="4"' in body and 'data-charts-failed="0"' in body
+    assert dom.count("<svg") >= 4 and 'class="chart-fallback"' not in dom
     assert "Level the data supports" in dom
     assert console == [], console  # no error, no failed network request, no warning
     # the incident title with markup is shown as text
@@ -26,7 +26,7 @@ def test_team_report_draws_its_charts_offline(tiny_review, chromium) -> None:
 
 def test_a_team_without_answers_says_so(tiny_review, chromium) -> None:
     dom, console = chromium(tiny_review.out_dir / "teams" / "beta.html")
-    assert 'data-charts-drawn="2"' in dom and console == []
+    assert 'data-charts-drawn="3"' in dom and console == []  # trend, spread, volume
     assert "No questionnaire answers for Beta in 2026-Q3" in dom
 
 

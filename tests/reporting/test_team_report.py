@@ -30,7 +30,8 @@ def test_records_the_hand_computed_figures(tiny_assessment: Path, tmp_path: Path
     assert record["mttr_p90"] == pytest.approx(79.0)
 
     page = render.notebook_to_html(executed, title="Alpha", footer="")
-    assert page.count('class="maturity-chart"') == 2
+    assert page.count('class="maturity-chart"') == 3  # trend, spread, volume (no answers)
+    assert page.count('class="chart-fallback"') == 3  # run by hand: each chart's PNG too
     assert "Only 4 resolved incidents in 2026-Q3" in page  # too few for a trend, said plainly
     # A title from the incident data is shown as text, never as markup.
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; co" in page

@@ -19,12 +19,14 @@ rests on. A fact with nothing to rest on is None ("no data"), never 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from maturity.measures.engine import recovery_minutes
 from maturity.measures.stats import MIN_RESOLVED
+from maturity.measures.trust import doubtful_fields, window_trust
 from maturity.periods import quarter_range, shift_quarter
 
 WINDOW = 4
@@ -38,6 +40,24 @@ class Fact:
     # Timestamps the fact needs that the team's exports cannot carry (PagerDuty has no
     # impact-start or mitigation time): the fact is then None, "cannot be checked".
     unavailable: tuple[str, ...] = ()
+    # Why the timestamps the fact rests on are doubtful (``maturity.measures.trust``), in
+    # words; empty when they look recorded as things happened.
+    doubt: str = ""
+
+
+#: The timestamps each timestamp-based fact rests on.
+LEANS_ON = {
+    "recovery_time_share": ("resolved_at",),
+    "lifecycle_complete_share": ("started_at", "mitigated_at", "resolved_at"),
+    "yoy_median_ratio": ("detected_at", "resolved_at"),
+}
+
+
+def _doubt(trust: dict[str, Any], fact: str) -> str:
+    fields = doubtful_fields(trust)
+    reasons = [f"{d['share']:.0%} of {d['of']} incidents {d['meaning']}"
+               for name in LEANS_ON.get(fact, ()) for d in fields.get(name, [])]  # fmt: skip
+    return "; ".join(reasons)
 
 
 def unavailable_timestamps(incidents: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, ...]:
@@ -64,7 +84,8 @@ def _lifecycle(resolved: pd.DataFrame) -> Fact:
     return Fact(float(resolved[list(LIFECYCLE)].notna().all(axis=1).mean()), len(resolved))
 
 
-def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool) -> dict[str, Fact]:
+def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
+               timezone: str = "UTC") -> dict[str, Fact]:  # fmt: skip
     """The evidence facts of one team's incidents (``IncidentSet.incidents`` rows)."""
     window = quarter_range(shift_quarter(quarter, 1 - WINDOW), quarter)
     before = quarter_range(shift_quarter(quarter, 1 - 2 * WINDOW), shift_quarter(quarter, -WINDOW))
@@ -80,10 +101,20 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool) -
         "lifecycle_complete_share": _lifecycle(resolved),
         "slo_configured": Fact(1.0 if slo_configured else 0.0, 1),
     }
+    # Facts resting on doubtful timestamps say so (the window's data-trust profile).
+    trust = window_trust(recent, timezone)
+    for name in ("recovery_time_share", "lifecycle_complete_share"):
+        doubt = _doubt(trust, name)
+        if doubt and facts[name].value is not None:
+            facts[name] = replace(facts[name], doubt=doubt)
     earlier = incidents[incidents["quarter"].isin(before)]
     now_times = recovery_minutes(recent).dropna()
     then_times = recovery_minutes(earlier).dropna()
     enough = len(now_times) >= MIN_RESOLVED and len(then_times) >= MIN_RESOLVED
     ratio = float(now_times.median() / then_times.median()) if enough else None
-    facts["yoy_median_ratio"] = Fact(ratio, min(len(now_times), len(then_times)))
+    facts["yoy_median_ratio"] = Fact(
+        ratio,
+        min(len(now_times), len(then_times)),
+        doubt=_doubt(trust, "yoy_median_ratio") if enough else "",
+    )
     return facts

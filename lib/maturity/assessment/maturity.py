@@ -79,7 +79,8 @@ def assess_quarter(
     no_rows = frame.iloc[0:0]
 
     def facts_for(team: str, period: str) -> dict[str, Fact]:
-        return team_facts(by_team.get(team, no_rows), period, slo_configured=slo)
+        return team_facts(by_team.get(team, no_rows), period, slo_configured=slo,
+                          timezone=assessment.timezone)  # fmt: skip
 
     earlier: dict[str, list[dict[str, Any]]] = {}
     for period in (q for q in answered if q < quarter):

@@ -124,7 +124,7 @@ def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
                 value=_format(fact.value, rule.format),
                 threshold=_format(condition.threshold, rule.format),
             )
-            return CONTRADICTED, f"{rule.claim}: {text} (n = {fact.n})"
+            return CONTRADICTED, f"{rule.claim}: {text} (n = {fact.n}){_doubt_note(fact)}"
     fact = facts.get(first.fact)
     if fact is not None and fact.unavailable:
         return NO_DATA, (
@@ -138,8 +138,13 @@ def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
     shown = _format(fact.value, rule.format)
     return SUPPORTED, (
         f"{rule.claim}: consistent with the incident data ({shown}; contradicted when "
-        f"{first.op} {_format(first.threshold, rule.format)}, n = {fact.n})"
+        f"{first.op} {_format(first.threshold, rule.format)}, n = {fact.n}){_doubt_note(fact)}"
     )
+
+
+def _doubt_note(fact: Fact) -> str:
+    """A check leaning on doubtful timestamps says so: its verdict is only as good as they."""
+    return f"; but its timestamps are doubtful: {fact.doubt}" if fact.doubt else ""
 
 
 def score_team(

@@ -136,3 +136,13 @@ def doubtful_fields(trust: dict[str, Any] | None) -> dict[str, list[dict[str, An
     for item in (trust or {}).get("doubtful", []):
         fields.setdefault(item["field"], []).append(item)
     return fields
+
+
+def window_trust(incidents: pd.DataFrame, timezone: str) -> dict[str, Any]:
+    """The ``data_trust`` object of a set of incidents taken together (an evidence window)."""
+    if not len(incidents):
+        return profile({})
+    sums = incident_patterns(incidents, timezone).sum()
+    raw = {f"trust_{k}": int(v) for k, v in sums.items()}
+    raw["trust_incidents"] = len(incidents)
+    return profile(raw)

@@ -77,10 +77,10 @@ def statement_name(statement_id: str) -> str:
     )
 
 
-def movers(portfolio: ReviewQuarter) -> HTML:
-    """Teams whose median time to recover changed beyond noise, against last quarter and a
-    year before; only changes that survive the false-discovery control across teams."""
-    entries: list[Markup | str] = []
+def mover_entries(portfolio: ReviewQuarter) -> list[Markup]:
+    """One sentence per team whose median time to recover changed beyond noise, against
+    last quarter and a year before (q-value under ``FDR`` across teams)."""
+    entries: list[Markup] = []
     for lag in CHANGES:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)
         for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
@@ -100,11 +100,19 @@ def movers(portfolio: ReviewQuarter) -> HTML:
                         team.name, change["verdict"], earlier, f"{change['ratio']:.0%}", q_text
                     )
                 )
-    if not entries:
-        entries.append(
-            "No team's time to recover changed beyond noise, against last quarter or a year "
-            "before (differences this small are within what chance produces)."
-        )
+    return entries
+
+
+NO_MOVERS = (
+    "No team's time to recover changed beyond noise, against last quarter or a year before "
+    "(differences this small are within what chance produces)."
+)
+
+
+def movers(portfolio: ReviewQuarter) -> HTML:
+    """Teams whose median time to recover changed beyond noise, against last quarter and a
+    year before; only changes that survive the false-discovery control across teams."""
+    entries: list[Markup | str] = [*mover_entries(portfolio)] or [NO_MOVERS]
     note = paragraph(
         f"A change counts when its q-value, controlled across all "
         f"{len(portfolio.organisation.teams)} teams, is below {FDR:.2f}: at most one in ten "
@@ -114,9 +122,9 @@ def movers(portfolio: ReviewQuarter) -> HTML:
     return block(items(entries), note)
 
 
-def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
-    """Each team's claims that its incident data contradicts, in the rubric's words."""
-    entries: list[Markup | str] = []
+def contradicted_entries(portfolio: ReviewQuarter) -> list[Markup]:
+    """One sentence per claim a team's incident data contradicts, in the rubric's words."""
+    entries: list[Markup] = []
     for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
         result = portfolio.maturity.get(key)
         if result is None:
@@ -127,6 +135,12 @@ def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
                 entries.append(
                     Markup("<b>{}</b>: {} ({}).").format(team.name, statement_name(s.id), why)
                 )
+    return entries
+
+
+def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
+    """Each team's claims that its incident data contradicts, in the rubric's words."""
+    entries = contradicted_entries(portfolio)
     unanswered = sorted(
         team.name for key, team in portfolio.organisation.teams.items()
         if key not in portfolio.maturity
@@ -210,7 +224,18 @@ def maturity_chart(portfolio: ReviewQuarter) -> alt.Chart | HTML:
 
 def where_to_invest(portfolio: ReviewQuarter, count: int = 6) -> HTML:
     """Plain findings: credibility gaps, regressions, and the practices most teams lack."""
-    entries: list[Markup | str] = []
+    entries: list[Markup | str] = [*investment_entries(portfolio, count)] or [NOTHING_TO_INVEST]
+    return block(items(entries))
+
+
+NOTHING_TO_INVEST = "No credibility gap, regression or shared weakness stands out."
+
+
+def investment_entries(portfolio: ReviewQuarter, count: int = 6) -> list[Markup]:
+    """Where to invest, one sentence each: teams claiming more than their data supports
+    (largest gap first), teams slower than a year ago beyond noise, and the statements
+    holding two or more teams below their next level (the ``count`` most shared)."""
+    entries: list[Markup] = []
     gaps = sorted(
         (
             (a.score.overall["score"] - a.score.overall["evidence_score"], key)
@@ -246,9 +271,7 @@ def where_to_invest(portfolio: ReviewQuarter, count: int = 6) -> HTML:
         entries.append(
             Markup("{} teams are held back by <b>{}</b>.").format(teams, statement_name(statement))
         )
-    if not entries:
-        entries.append("No credibility gap, regression or shared weakness stands out.")
-    return block(items(entries))
+    return entries
 
 
 def data_quality(portfolio: ReviewQuarter) -> HTML:

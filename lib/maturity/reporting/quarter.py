@@ -160,17 +160,24 @@ def write_bundle(path: str | Path | BinaryIO, review: ReviewQuarter, team: str |
     header = {"format": BUNDLE_FORMAT, "version": maturity.__version__, "team": team,
               "quarter": review.quarter}  # fmt: skip
     with contextlib.ExitStack() as stack:
-        handle = path if hasattr(path, "write") else stack.enter_context(Path(path).open("wb"))
+        handle: BinaryIO = (
+            path if not isinstance(path, str | Path) else stack.enter_context(Path(path).open("wb"))
+        )
         pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(review, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def read_bundle(path: str | Path, *, team: str | None, quarter: str) -> ReviewQuarter:
+def read_bundle(path: str | Path | BinaryIO, *, team: str | None, quarter: str) -> ReviewQuarter:
     """The ``ReviewQuarter`` a review wrote for the report of ``team`` (None: the
     portfolio) and ``quarter``; an InputFileError for anything else. Bundles are written by
     ``maturity review`` for its own notebooks: never read one from elsewhere (pickle)."""
     try:
-        with Path(path).open("rb") as handle:
+        with contextlib.ExitStack() as stack:
+            handle: BinaryIO = (
+                path
+                if not isinstance(path, str | Path)
+                else stack.enter_context(Path(path).open("rb"))
+            )
             header = pickle.load(handle)
             if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
                 raise InputFileError(f"{path}: not a maturity report bundle")

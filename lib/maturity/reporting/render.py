@@ -23,6 +23,7 @@ import html
 import itertools
 import json
 import re
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def chart_script() -> str:
     from maturity.ingest.cache import cache_dir
 
     key = hashlib.sha256(
-        f"{vl_convert.__version__}|{vega_lite_version()}|{CHART_LOADER}".encode()
+        f"{metadata.version('vl-convert-python')}|{vega_lite_version()}|{CHART_LOADER}".encode()
     ).hexdigest()[:20]
     folder = cache_dir()
     cached = folder / "chart-script" / f"{key}.js" if folder else None

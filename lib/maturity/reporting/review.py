@@ -61,8 +61,9 @@ from maturity.reporting.execute import (
 )
 from maturity.reporting.formatting import format_minutes, unit_of
 from maturity.reporting.notebook_record import read_record
-from maturity.reporting.quarter import ReviewQuarter, write_bundle
+from maturity.reporting.quarter import ReviewQuarter, read_bundle, write_bundle
 from maturity.reporting.render import TEMPLATES
+from maturity.reporting.summary import summary_markdown
 
 PORTFOLIO = "portfolio"
 
@@ -82,6 +83,7 @@ class ReportJob:
     footer: str
     pdf: bool
     bundle: bytes = b""  # the report's data (``quarter.write_bundle``); its path is a parameter
+    picture: bool = False  # also draw the team's slide picture for the deck
 
 
 @dataclass
@@ -97,6 +99,7 @@ class ReportOutput:
     html: str | None = None
     pdf: bytes | None = None
     log: str = ""  # what the worker and its kernel wrote to standard error meanwhile
+    picture: bytes | None = None  # the team's chart for its slide in the deck
     stages: dict[str, float] = field(default_factory=dict)  # seconds: execute, export, pdf
 
 
@@ -112,6 +115,7 @@ class TeamResult:
     seconds: float = 0.0
     headline: dict[str, Any] = field(default_factory=dict)
     warning: str | None = None  # written, but worth a look: e.g. no usable incident
+    picture: bytes | None = field(default=None, repr=False)  # for the deck only
 
 
 @dataclass
@@ -123,6 +127,7 @@ class ReviewResult:
     portfolio: TeamResult | None = None
     problems: list[str] = field(default_factory=list)  # the organisation's, not one team's
     board_pack: str | None = None  # "review.pdf" once printed
+    deck: str | None = None  # "review.pptx" once written
     timings: dict[str, float] = field(default_factory=dict)  # seconds by stage
 
     @property
@@ -231,7 +236,11 @@ def _review_in(
         if pdf:
             _write_board_pack(review, assessment)
             timings["board_pack"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            _write_deck(review, data)
+            timings["deck"] = time.perf_counter() - clock
         write_index(review, assessment, incidents)
+        files.write_text(out_dir / "summary.md", summary_markdown(data, "index.html"))
     return review
 
 
@@ -250,6 +259,19 @@ def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
         review.board_pack = "review.pdf"
     except Exception as exc:  # the pack is a convenience: its failure must not hide the reports
         review.problems.append(f"review.pdf could not be printed: {_one_line(exc)}")
+
+
+def _write_deck(review: ReviewResult, data: ReviewQuarter) -> None:
+    """``review.pptx``; like the board pack, a failure to make it is noted, not fatal."""
+    from maturity.reporting.deck import write_deck
+
+    pictures = {t.team: t.picture for t in review.teams}
+    failed = {t.team: t.error or "failed" for t in review.teams if t.status != "ok"}
+    try:
+        write_deck(review.out_dir / "review.pptx", data, pictures, failed)
+        review.deck = "review.pptx"
+    except Exception as exc:
+        review.problems.append(f"review.pptx could not be written: {_one_line(exc)}")
 
 
 @contextlib.contextmanager
@@ -319,6 +341,7 @@ def _run_reports(
                 f"maturity {version}; executed notebook: notebooks/{team.key}.ipynb",
                 pdf=pdf,
                 bundle=_bundle_bytes(slices[team.key], team.key),
+                picture=pdf,  # the deck is printed with the PDFs
             )
         )
     del slices
@@ -354,7 +377,8 @@ def store_report(output: ReportOutput, job: ReportJob, out_dir: Path) -> TeamRes
     beside them as ``notebooks/<key>.failed.ipynb`` for diagnosis."""
     result = TeamResult(output.key, output.name, output.status, error=output.error,
                         notebook=f"notebooks/{job.key}.ipynb", headline=output.headline,
-                        seconds=round(sum(output.stages.values()), 2))  # fmt: skip
+                        seconds=round(sum(output.stages.values()), 2),
+                        picture=output.picture)  # fmt: skip
     notebooks = out_dir / "notebooks"
     failed = notebooks / f"{job.key}.failed.ipynb"
     log = notebooks / f"{job.key}.log"
@@ -593,6 +617,10 @@ def build_report(job: ReportJob) -> ReportOutput:
                     notebook_to_pdf(output.html, work / "report.pdf")  # draws the chart PNGs
                     output.pdf = (work / "report.pdf").read_bytes()
                     output.stages["pdf"] = time.perf_counter() - clock
+                if job.picture:
+                    clock = time.perf_counter()
+                    output.picture = _slide_picture(job)
+                    output.stages["slides"] = time.perf_counter() - clock
             output.status = "ok"
         except Exception as exc:  # one report's failure must not stop the others
             output.error = _one_line(exc)
@@ -600,6 +628,16 @@ def build_report(job: ReportJob) -> ReportOutput:
         output.log = log.read_text(errors="replace") if log.exists() else ""
         output.log += kernel.log_since(kernel_log)
     return output
+
+
+def _slide_picture(job: ReportJob) -> bytes | None:
+    """The team's chart for its slide, drawn from the report's own bundle."""
+    from maturity.reporting.deck import team_picture
+
+    data = read_bundle(
+        io.BytesIO(job.bundle), team=job.key, quarter=dict(job.parameters)["quarter"]
+    )
+    return team_picture(data, job.key)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -613,7 +651,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _public(result: TeamResult) -> dict[str, Any]:
     """A report's entry in summary.json (timings left out: same inputs, same file)."""
-    return {k: v for k, v in asdict(result).items() if k != "seconds"}
+    return {k: v for k, v in asdict(result).items() if k not in ("seconds", "picture")}
 
 
 #: What to do about rows no team could take, by kind of reason.
@@ -691,6 +729,8 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         "status": "ok" if review.ok else "failed",
         "problems": review.problems,
         "board_pack": review.board_pack,
+        "deck": review.deck,
+        "summary": "summary.md",
         "teams": [_public(t) for t in review.teams],
         "portfolio": None if review.portfolio is None else _public(review.portfolio),
         "quality": {k: v for k, v in quality.items() if k != "issues"},

@@ -21,7 +21,10 @@ COLOURS = {
 }
 
 
-@alt.theme.register("maturity", enable=False)
+NAME = "maturity"
+
+
+@alt.theme.register(NAME, enable=False)
 def maturity_theme() -> alt.theme.ThemeConfig:
     """Quiet axes, readable labels, a fixed width that fits an A4 page."""
     return {

@@ -1,0 +1,120 @@
+"""The slide deck (``review.pptx``) and the plain summary (``summary.md``) of a review
+(issue 14): read back with python-pptx, converted to PDF by LibreOffice and checked page by
+page as images, and checked line by line against the portfolio's numbers."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from maturity.measures.definitions import ALL_TEAMS
+from maturity.reporting import portfolio_report
+from maturity.reporting.formatting import format_interval, format_minutes, unit_of
+from maturity.reporting.quarter import ReviewQuarter
+from maturity.reporting.summary import plain, summary_markdown
+
+pytestmark = pytest.mark.notebooks
+
+FIXED_SLIDES = 5  # title, headline, changes and claims, where to invest, heatmap
+
+
+def titles(deck) -> list[str]:  # type: ignore[no-untyped-def]
+    return [slide.shapes.title.text for slide in deck.slides]
+
+
+def pictures(slide) -> list:  # type: ignore[no-untyped-def]
+    return [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+
+
+def test_the_deck_has_a_slide_per_team_with_its_chart(tiny_review) -> None:
+    deck = Presentation(str(tiny_review.out_dir / "review.pptx"))
+    assert len(deck.slides) == FIXED_SLIDES + len(tiny_review.teams)
+    names = titles(deck)
+    assert names[0] == "Tiny Org: recovery review 2026-Q3"
+    assert names[1] == "2026-Q3: how fast the organisation recovers"
+    assert names[3] == "Where to invest" and names[4] == "Maturity by team and category"
+    assert names[5].startswith("Alpha Team: 25 min median time to recover")
+    assert names[6].startswith("Beta")
+    assert len(pictures(deck.slides[4])) == 1  # the heatmap (alpha answered)
+    alpha = deck.slides[5]
+    assert len(pictures(alpha)) == 1
+    image = Image.open(io.BytesIO(pictures(alpha)[0].image.blob))
+    assert image.width >= 1000  # slide resolution, not a thumbnail
+    text = "\n".join(s.text_frame.text for s in alpha.shapes if s.has_text_frame)
+    assert "Maturity claimed → supported" in text and "First to work on" in text
+    for slide in deck.slides:  # every slide carries the method caveats for the presenter
+        assert "q-value" in slide.notes_slide.notes_text_frame.text or \
+            "false discover" in slide.notes_slide.notes_text_frame.text  # fmt: skip
+    summary = (tiny_review.out_dir / "summary.json").read_text()
+    assert '"deck": "review.pptx"' in summary and '"summary": "summary.md"' in summary
+
+
+def test_the_deck_opens_in_libreoffice_page_by_page(tiny_review, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdftoppm") is None:
+        pytest.skip("LibreOffice (libreoffice-impress) or poppler-utils is not installed")
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path),
+         str(tiny_review.out_dir / "review.pptx")],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "review.pdf"),
+                    str(tmp_path / "slide")], check=True)  # fmt: skip
+    pages = sorted(tmp_path.glob("slide*.png"))
+    assert len(pages) == FIXED_SLIDES + len(tiny_review.teams)
+    for page in pages:
+        pixels = np.asarray(Image.open(page).convert("L"), dtype=int)
+        assert (pixels < 128).sum() > 200, f"{page.name} is blank"
+        assert pixels.shape[1] / pixels.shape[0] == pytest.approx(16 / 9, rel=0.02)
+    # the team slide shows its chart: the median line's blue
+    team = np.asarray(Image.open(pages[FIXED_SLIDES]).convert("RGB"), dtype=int)
+    assert (np.abs(team - [0x1F, 0x77, 0xB4]).max(axis=2) < 40).sum() > 30
+
+
+def test_the_summary_says_what_the_portfolio_says(tiny_review) -> None:
+    text = (tiny_review.out_dir / "summary.md").read_text()
+    lines = text.splitlines()
+    assert 8 <= len(lines) <= 25
+    data = ReviewQuarter.load(tiny_review.out_dir.parents[2] / "tiny", "2026-Q3")
+    now = data.row(ALL_TEAMS)
+    unit = unit_of([now["mttr_median"], now["mttr_p90"]])
+    assert lines[0] == "# Tiny Org: recovery review 2026-Q3"
+    assert f"Median time to recover {format_minutes(now['mttr_median'], unit)}" in text
+    assert f"over {now['resolved']} resolved incidents" in text
+    interval = format_interval(now["mttr_median_ci"], unit)
+    assert (interval in text) if interval else "CI" not in lines[2]
+    assert f"{now['open']} still open" in text
+    assert "1 team at level" in text and "(1 of 2 teams assessed)" in text
+    for entry in portfolio_report.contradicted_entries(data)[:3]:
+        assert plain(entry) in text
+    assert text.rstrip().endswith("index.html")
+    assert "<" not in text  # plain text: no markup for an email or a chat
+
+
+def test_a_summary_lists_three_and_counts_the_rest(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from generated import generate_organisation
+
+    root = generate_organisation(tmp_path / "org", teams=12, seed=3)
+    data = ReviewQuarter.load(root, "2026-Q3")
+    text = summary_markdown(data)
+    movers = portfolio_report.mover_entries(data)
+    contradicted = portfolio_report.contradicted_entries(data)
+    assert len(contradicted) > 3
+    assert f"- and {len(contradicted) - 3} more in the portfolio report" in text
+    if len(movers) > 3:
+        assert f"- and {len(movers) - 3} more in the portfolio report" in text
+    for entry in movers[:3]:
+        assert plain(entry) in text
+    assert len(text.splitlines()) <= 25
