@@ -50,9 +50,10 @@ def test_the_deck_has_a_slide_per_team_with_its_chart(tiny_review) -> None:
     assert image.width >= 1000  # slide resolution, not a thumbnail
     text = "\n".join(s.text_frame.text for s in alpha.shapes if s.has_text_frame)
     assert "Maturity claimed → supported" in text and "First to work on" in text
-    for slide in deck.slides:  # every slide carries the method caveats for the presenter
-        assert "q-value" in slide.notes_slide.notes_text_frame.text or \
-            "false discover" in slide.notes_slide.notes_text_frame.text  # fmt: skip
+    notes = [slide.notes_slide.notes_text_frame.text for slide in deck.slides]
+    assert all(len(text) > 100 for text in notes)  # every slide has notes for the presenter
+    for text in (notes[1], *notes[FIXED_SLIDES:]):  # the figures' slides: the method caveats
+        assert "distribution-free" in text and "q-value" in text
     summary = (tiny_review.out_dir / "summary.json").read_text()
     assert '"deck": "review.pptx"' in summary and '"summary": "summary.md"' in summary
 
@@ -67,7 +68,7 @@ def test_the_deck_opens_in_libreoffice_page_by_page(tiny_review, tmp_path: Path)
          str(tiny_review.out_dir / "review.pptx")],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "review.pdf"),
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / "review.pdf"),
                     str(tmp_path / "slide")], check=True)  # fmt: skip
     pages = sorted(tmp_path.glob("slide*.png"))
     assert len(pages) == FIXED_SLIDES + len(tiny_review.teams)
@@ -75,9 +76,15 @@ def test_the_deck_opens_in_libreoffice_page_by_page(tiny_review, tmp_path: Path)
         pixels = np.asarray(Image.open(page).convert("L"), dtype=int)
         assert (pixels < 128).sum() > 200, f"{page.name} is blank"
         assert pixels.shape[1] / pixels.shape[0] == pytest.approx(16 / 9, rel=0.02)
-    # the team slide shows its chart: the median line's blue
-    team = np.asarray(Image.open(pages[FIXED_SLIDES]).convert("RGB"), dtype=int)
-    assert (np.abs(team - [0x1F, 0x77, 0xB4]).max(axis=2) < 40).sum() > 30
+
+    # the team slides show their charts (blue lines), the text-only slides none
+    def blue(page: Path) -> int:
+        rgb = np.asarray(Image.open(page).convert("RGB"), dtype=int)
+        return int(((rgb[..., 2] > 120) & (rgb[..., 2] - rgb[..., 0] > 60)).sum())
+
+    assert blue(pages[3]) == 0  # where to invest: words only
+    for page in pages[FIXED_SLIDES:]:
+        assert blue(page) > 20, page.name
 
 
 def test_the_summary_says_what_the_portfolio_says(tiny_review) -> None:
