@@ -43,6 +43,8 @@ def test_review_writes_every_output(tiny_review) -> None:
     index = (out / "index.html").read_text()
     assert 'href="teams/alpha.html"' in index and 'href="teams/beta.pdf"' in index
     assert 'href="portfolio.html"' in index
+    assert 'href="review.pptx"' in index and 'href="summary.md"' in index
+    assert (out / "review.pptx").stat().st_size > 10_000 and (out / "summary.md").exists()
     assert "25 min" in index
     # beta: an incident in Q2, only a drill in Q3 -> a quiet quarter, not "no usable data"
     beta = (out / "teams" / "beta.html").read_text()

@@ -710,6 +710,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         failed=review.failed,
         problems=review.problems,
         board_pack=review.board_pack,
+        deck=review.deck,
         portfolio=None if review.portfolio is None else asdict(review.portfolio),
         quality=quality,
         files=[assessment.relative(p) for p in assessment.incident_files()],
