@@ -184,14 +184,14 @@ def run_review(
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    assessment = load_organisation(assessment_path)  # most mistakes stop here, before workers
-    # Workers start (and warm their kernels) while the data loads.
+    assessment = load_organisation(assessment_path)
+    incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
+    timings["load"] = time.perf_counter() - clock
+    quarter = quarter or default_quarter(assessment, incidents)
+    check_quarter(quarter, assessment, incidents)
+    # Workers start (and warm their kernels) while the measures and assessments compute.
     runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs)
     try:
-        incidents = load_incidents(assessment)  # a user's mistake in the exports stops here
-        timings["load"] = time.perf_counter() - clock
-        quarter = quarter or default_quarter(assessment, incidents)
-        check_quarter(quarter, assessment, incidents)
         data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
         review = _review_in(assessment, data, out, pdf, progress, runner, timings)
     finally:
