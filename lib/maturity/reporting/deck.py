@@ -75,17 +75,19 @@ def team_picture(review: ReviewQuarter, team: str) -> bytes | None:
 
 
 def write_deck(path: Path, data: ReviewQuarter, pictures: Mapping[str, bytes | None],
-               failed: Mapping[str, str] | None = None) -> None:  # fmt: skip
-    """Write the deck to ``path`` (whole or not at all). ``pictures``: each team's chart
-    (``team_picture``), drawn where its report ran; ``failed``: team -> why its report
-    failed (its slide says so)."""
+               failed: Mapping[str, str] | None = None, *,
+               heatmap: bytes | None = None) -> None:  # fmt: skip
+    """Write the deck to ``path`` (whole or not at all). ``pictures``: each team's trend
+    chart (as its PDF drew it, or ``team_picture``); ``failed``: team -> why its report
+    failed (its slide says so); ``heatmap``: the portfolio's heatmap as its PDF drew it
+    (else drawn here)."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = Emu(WIDTH), Emu(HEIGHT)
     _title_slide(deck, data)
     _headline_slide(deck, data)
     _changes_slide(deck, data)
     _invest_slide(deck, data)
-    _heatmap_slide(deck, data)
+    _heatmap_slide(deck, data, heatmap)
     for key in sorted(data.organisation.teams, key=lambda k: data.organisation.teams[k].name):
         _team_slide(deck, data, key, pictures.get(key), (failed or {}).get(key))
     buffer = io.BytesIO()
@@ -221,11 +223,11 @@ def _invest_slide(deck: Any, data: ReviewQuarter) -> None:
                   "below their next level.")  # fmt: skip
 
 
-def _heatmap_slide(deck: Any, data: ReviewQuarter) -> None:
+def _heatmap_slide(deck: Any, data: ReviewQuarter, picture: bytes | None) -> None:
     slide = _slide(deck, "Maturity by team and category")
     chart = portfolio_report.maturity_heatmap(data)
     if isinstance(chart, alt.TopLevelMixin):
-        picture = chart_png(chart, 10.0)
+        picture = picture or chart_png(chart, 10.0)
         shape = slide.shapes.add_picture(io.BytesIO(picture), MARGIN, Inches(1.4))
         _fit(shape, WIDTH - 2 * MARGIN, HEIGHT - Inches(1.4) - Inches(0.3))
         shape.left = int((WIDTH - shape.width) / 2)

@@ -294,6 +294,7 @@ def record(portfolio: ReviewQuarter) -> dict[str, Any]:
 #: The heatmap shows at most this many teams (those whose claims the data cuts most first);
 #: the team table lists every team.
 HEATMAP_TEAMS = 60
+HEATMAP_TITLE = "Maturity by team and category: level supported by the data (claimed→supported)"
 
 
 def maturity_grid(portfolio: ReviewQuarter) -> pd.DataFrame:
@@ -329,8 +330,9 @@ def maturity_heatmap(portfolio: ReviewQuarter) -> alt.LayerChart | HTML:
         .tolist()
     )
     shown = order[:HEATMAP_TEAMS]
-    title = "Maturity by team and category: level supported by the data (claimed→supported)"
-    chart = charts.maturity_heatmap(grid[grid["team"].isin(shown)], order=shown, title=title)
+    chart = charts.maturity_heatmap(
+        grid[grid["team"].isin(shown)], order=shown, title=HEATMAP_TITLE
+    )
     if len(order) > HEATMAP_TEAMS:
         return block(
             Markup(charts_html(chart)),

@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
 import maturity
@@ -85,40 +87,44 @@ class ReviewQuarter:
         timings["scoring"] = time.perf_counter() - clock
         return cls(organisation, quarter, incidents, measures, maturity, tuple(problems))
 
-    def team_slices(self) -> dict[str, ReviewQuarter]:
-        """For every team, what its report needs (``for_team``), split in one pass."""
+    def team_slicer(self) -> Callable[[str], ReviewQuarter]:
+        """A function giving each team's slice (``for_team``) in time proportional to the
+        team's rows: the rows of every team are indexed once, and no slice is made before
+        it is asked for (a review of 300 teams never holds 300 copies)."""
         incidents, ledger = self.incidents.incidents, self.incidents.ledger
-        by_team = dict(tuple(incidents.groupby("team", sort=False, observed=True)))
+        rows_of = incidents.groupby("team", sort=False, observed=True).indices
+        ledger_of = ledger.groupby("team", sort=False, observed=True).indices
+        measures_of = self.measures.groupby("team", sort=False, observed=True).indices
         unattributed = ledger[ledger["team"].isna()]
-        ledger_by_team = dict(tuple(ledger.groupby("team", sort=False, observed=True)))
-        measures_by_team = dict(tuple(self.measures.groupby("team", sort=False, observed=True)))
-        organisation_rows = measures_by_team.get(ALL_TEAMS, self.measures.iloc[0:0])
-        slices = {}
-        for key in sorted(self.organisation.teams):
-            team_ledger = ledger_by_team.get(key, ledger.iloc[0:0])
+        organisation_rows = self.measures.iloc[measures_of.get(ALL_TEAMS, [])]
+        none = np.array([], dtype=np.int64)
+
+        def slice_for(key: str) -> ReviewQuarter:
+            team_ledger = ledger.iloc[ledger_of.get(key, none)]
             # The report counts the organisation's unattributed rows: they travel along.
             rows = pd.concat([team_ledger, unattributed]).sort_values(["file", "row"])
-            slices[key] = replace(
+            return replace(
                 self,
                 incidents=IncidentSet(
-                    by_team.get(key, incidents.iloc[0:0]),
+                    incidents.iloc[rows_of.get(key, none)],
                     rows.reset_index(drop=True),
                     self.incidents.timezone,
                     self.incidents.notes,
                 ),
                 measures=pd.concat(
-                    [measures_by_team.get(key, self.measures.iloc[0:0]), organisation_rows]
+                    [self.measures.iloc[measures_of.get(key, none)], organisation_rows]
                 ).reset_index(drop=True),
                 maturity={k: m for k, m in self.maturity.items() if k == key},
                 answer_problems=tuple(p for p in self.answer_problems if p.team == key),
             )
-        return slices
+
+        return slice_for
 
     def for_team(self, team: str) -> ReviewQuarter:
         """What one team's report needs: the team's incidents, its ledger rows and the
         organisation's unattributed ones, its and ``ALL``'s measures, its assessment."""
         self.organisation.team(team)
-        return self.team_slices()[team]
+        return self.team_slicer()(team)
 
     def save_bundle(self, path: str | Path, team: str | None = None) -> None:
         """Write this quarter (or ``team``'s slice of it) as a report's bundle."""

@@ -112,12 +112,12 @@ def chart_png(spec: dict[str, Any]) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=2, vl_version=vega_lite_version())
 
 
-def _image_tag(spec: dict[str, Any]) -> str:
+def _image_tag(spec: dict[str, Any], png: bytes | None = None) -> str:
     title = _title_of(spec)
     summary = spec.get("description")
     alt_text = html.escape(f"{title or 'chart'}. {summary}" if summary else str(title), quote=True)
-    png = base64.b64encode(chart_png(spec)).decode()
-    return f'<img class="chart-fallback" alt="{alt_text}" src="data:image/png;base64,{png}">'
+    data = base64.b64encode(png if png is not None else chart_png(spec)).decode()
+    return f'<img class="chart-fallback" alt="{alt_text}" src="data:image/png;base64,{data}">'
 
 
 def _title_of(spec: dict[str, Any]) -> Any:
@@ -159,13 +159,21 @@ _SPEC_TAG = re.compile(
 def with_chart_images(page: str) -> str:
     """``page`` with a PNG in every chart figure that has none (drawn from the chart's
     spec on the page): what a printer, which runs no JavaScript, needs."""
+    return draw_chart_images(page)[0]
+
+
+def draw_chart_images(page: str) -> tuple[str, dict[str, bytes]]:
+    """``with_chart_images``, and the PNGs it drew by chart title (the deck reuses them)."""
+    drawn: dict[str, bytes] = {}
     for match in _SPEC_TAG.finditer(page):
         opening = re.search(rf'<figure\b[^>]*\bid="{re.escape(match[1])}"[^>]*>', page)
         if opening is None or page.startswith('<img class="chart-fallback"', opening.end()):
             continue
-        image = _image_tag(json.loads(match[2]))
-        page = page[: opening.end()] + image + page[opening.end() :]
-    return page
+        spec = json.loads(match[2])
+        png = chart_png(spec)
+        drawn.setdefault(str(_title_of(spec)), png)
+        page = page[: opening.end()] + _image_tag(spec, png) + page[opening.end() :]
+    return page, drawn
 
 
 def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, str]:
