@@ -157,10 +157,10 @@ def test_a_review_on_a_dask_cluster_writes_the_same_reports(
     hidden = tmp_path / "hidden"
     real_run = review_module.ClusterRunner.run
 
-    def run_elsewhere(self, jobs_list, finished):  # type: ignore[no-untyped-def]
+    def run_elsewhere(self, jobs_list, finished, prepare):  # type: ignore[no-untyped-def]
         root.rename(hidden)
         try:
-            real_run(self, jobs_list, finished)
+            real_run(self, jobs_list, finished, prepare)
         finally:
             hidden.rename(root)
 
