@@ -15,7 +15,7 @@ Printed: seconds per report and the ratio (targets: at least 4x without PDFs, 3x
 seconds per report change from 40 to 300 teams (target: within 1.2x), where the review's
 time went (load, measures, scoring, bundles, execute, export, pdf, board pack: worker
 stages summed over reports), and the review's peak memory: its whole process tree (the
-command, its workers and their kernels), sampled every 0.2 s, as the sum of proportional set
+command, its workers and their kernels), sampled every second, as the sum of proportional set
 sizes (what the machine holds: shared library pages counted once; target under 2 GB at 300
 teams) beside the sum of resident sets (shared pages counted in every process).
 
@@ -58,7 +58,7 @@ if __name__ == "__main__":
 
 
 class PeakMemory:
-    """The peak memory of a process and all its descendants, sampled every 0.2 s: the sum
+    """The peak memory of a process and all its descendants, sampled every second: the sum
     of their proportional set sizes (PSS: each shared page divided among the processes
     sharing it, so the libraries every worker and kernel maps count once, which is what
     the machine holds), and, for comparison, the sum of their resident sets (RSS, which
@@ -84,7 +84,7 @@ class PeakMemory:
                     pss += getattr(info, "pss", info.rss)
                     rss += info.rss
             self.peak, self.peak_rss = max(self.peak, pss), max(self.peak_rss, rss)
-            time.sleep(0.2)
+            time.sleep(1.0)  # reading smaps costs: once a second
 
     def stop(self) -> tuple[int, int]:
         self.running = False
