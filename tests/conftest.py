@@ -239,3 +239,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def notebooks_with_cell(folder: Path, code: str) -> Path:
+    """A copy of the report notebooks in ``folder`` whose team notebook runs ``code`` first
+    (after its parameters): for ``MATURITY_NOTEBOOKS``, to make one team's report slow, fail
+    or kill its worker."""
+    import nbformat
+
+    from maturity.reporting.execute import PORTFOLIO_NOTEBOOK, TEAM_NOTEBOOK, notebooks_dir
+
+    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_code_cell(code))
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / TEAM_NOTEBOOK)
+    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, folder / PORTFOLIO_NOTEBOOK)
+    return folder

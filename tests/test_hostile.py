@@ -11,7 +11,6 @@ import datetime
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import filelock
-import nbformat
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -31,7 +29,7 @@ from maturity.ingest import cache
 from maturity.ingest.incidents import load_incidents
 from maturity.organisation import load_organisation
 
-from conftest import generic_csv, run_maturity, tiny_files, write_assessment
+from conftest import generic_csv, notebooks_with_cell, run_maturity, tiny_files, write_assessment
 
 GOOD_ROW = {
     "incident_id": "G1",
@@ -378,16 +376,9 @@ def test_a_killed_worker_fails_one_team_and_keeps_its_old_report(
     before = {p: p.read_bytes() for p in
               (folder / "teams" / "beta.html", folder / "notebooks" / "beta.ipynb")}  # fmt: skip
 
-    from maturity.reporting.execute import PORTFOLIO_NOTEBOOK, TEAM_NOTEBOOK, notebooks_dir
-
-    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
     # The kernel's parent is the worker process running the report: kill it.
     killer = "import os, signal\nif team == 'beta':\n    os.kill(os.getppid(), signal.SIGKILL)"
-    notebook.cells.insert(1, nbformat.v4.new_code_cell(killer))
-    custom = tmp_path / "notebooks"
-    custom.mkdir()
-    nbformat.write(notebook, custom / TEAM_NOTEBOOK)
-    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, custom / PORTFOLIO_NOTEBOOK)
+    custom = notebooks_with_cell(tmp_path / "notebooks", killer)
     run = subprocess.run(
         [sys.executable, "-m", "maturity.cli", "review", str(root), "--quarter", "2026-Q3",
          "--out", str(out), "--no-pdf"],

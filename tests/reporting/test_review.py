@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from maturity.reporting.execute import PORTFOLIO_NOTEBOOK, TEAM_NOTEBOOK, notebooks_dir
+from maturity.reporting.execute import notebooks_dir
 from maturity.reporting.review import run_review
 
-from conftest import EXAMPLE, tiny_files, write_assessment
+from conftest import EXAMPLE, notebooks_with_cell, tiny_files, write_assessment
 
 EXPORTS = Path(__file__).parents[1] / "fixtures" / "exports"
 
@@ -69,13 +69,8 @@ def test_pdf_shows_the_charts(tiny_review, tmp_path: Path) -> None:
 def test_one_failing_team_does_not_stop_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
-    boom = nbformat.v4.new_code_cell('if team == "beta":\n    raise RuntimeError("boom for beta")')
-    notebook.cells.insert(1, boom)
-    broken = tmp_path / "notebooks"
-    broken.mkdir()
-    nbformat.write(notebook, broken / TEAM_NOTEBOOK)
-    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, broken / PORTFOLIO_NOTEBOOK)
+    boom = 'if team == "beta":\n    raise RuntimeError("boom for beta")'
+    broken = notebooks_with_cell(tmp_path / "notebooks", boom)
     monkeypatch.setenv("MATURITY_NOTEBOOKS", str(broken))
     assessment = write_assessment(tmp_path / "tiny", tiny_files())
 

@@ -4,7 +4,6 @@ drawn only for PDFs, progress as reports finish, and the same reports on a Dask 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -12,16 +11,14 @@ import pytest
 
 from maturity.reporting import review as review_module
 from maturity.reporting.execute import (
-    PORTFOLIO_NOTEBOOK,
     TEAM_NOTEBOOK,
     WarmKernel,
     execute_notebook,
-    notebooks_dir,
 )
 from maturity.reporting.quarter import ReviewQuarter, TeamQuarter, read_bundle, write_bundle
 from maturity.reporting.render import notebook_to_html
 
-from conftest import ALPHA_ANSWERS, run_maturity, tiny_files, write_assessment
+from conftest import ALPHA_ANSWERS, notebooks_with_cell, run_maturity, tiny_files, write_assessment
 
 pytestmark = pytest.mark.notebooks
 
@@ -118,13 +115,8 @@ def test_review_pages_draw_charts_in_the_browser_and_pdfs_carry_images(tiny_revi
 
 
 def test_progress_lines_come_as_reports_finish_and_quiet_prints_nothing(tmp_path: Path) -> None:
-    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
     slow = "import time\nif team == 'alpha':\n    time.sleep(4)"
-    notebook.cells.insert(1, nbformat.v4.new_code_cell(slow))
-    custom = tmp_path / "notebooks"
-    custom.mkdir()
-    nbformat.write(notebook, custom / TEAM_NOTEBOOK)
-    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, custom / PORTFOLIO_NOTEBOOK)
+    custom = notebooks_with_cell(tmp_path / "notebooks", slow)
     root = write_assessment(tmp_path / "tiny", tiny_files())
     env = {"MATURITY_NOTEBOOKS": str(custom), "PATH": "/usr/bin:/bin"}
     run = run_maturity("review", str(root), "--quarter", "2026-Q3", "--out",
@@ -179,13 +171,8 @@ def test_a_review_on_a_dask_cluster_writes_the_same_reports(
 def test_one_failing_report_on_a_cluster_fails_alone(
     cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    notebook = nbformat.read(notebooks_dir() / TEAM_NOTEBOOK, as_version=4)
-    boom = nbformat.v4.new_code_cell('if team == "beta":\n    raise RuntimeError("boom for beta")')
-    notebook.cells.insert(1, boom)
-    custom = tmp_path / "notebooks"
-    custom.mkdir()
-    nbformat.write(notebook, custom / TEAM_NOTEBOOK)
-    shutil.copy(notebooks_dir() / PORTFOLIO_NOTEBOOK, custom / PORTFOLIO_NOTEBOOK)
+    boom = 'if team == "beta":\n    raise RuntimeError("boom for beta")'
+    custom = notebooks_with_cell(tmp_path / "notebooks", boom)
     monkeypatch.setenv("MATURITY_NOTEBOOKS", str(custom))  # read here; the text travels
     root = write_assessment(tmp_path / "tiny", tiny_files())
     review = review_module.run_review(root, quarter="2026-Q3", out=tmp_path / "reports",

@@ -25,13 +25,12 @@ from pptx.util import Emu, Inches, Pt
 import maturity
 from maturity import files
 from maturity.assessment.rubric import load_rubric
-from maturity.measures.definitions import ALL_TEAMS, CHANGES
+from maturity.measures.definitions import ALL_TEAMS
 from maturity.periods import shift_quarter
 from maturity.reporting import charts, portfolio_report, theme
 from maturity.reporting.formatting import format_interval, format_minutes, unit_of
 from maturity.reporting.quarter import ReviewQuarter
-from maturity.reporting.summary import plain
-from maturity.reporting.team_report import change_sentence
+from maturity.reporting.summary import change_lines, listed
 
 WIDTH, HEIGHT = int(Inches(13.333)), int(Inches(7.5))  # 16:9
 MARGIN = int(Inches(0.5))
@@ -173,10 +172,7 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
         f"{format_minutes(now['mttr'], unit)}",
         f"{now['incidents']} incidents, {now['open']} still open",
     ]  # fmt: skip
-    for lag in CHANGES:
-        earlier = shift_quarter(data.quarter, -lag.quarters)
-        before = data.row(ALL_TEAMS, earlier)["mttr_median"]
-        lines.append(plain(change_sentence(now[f"change_{lag.name}"], earlier, before)))
+    lines.extend(change_lines(data))
     levels = sorted(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
     if levels:
         from collections import Counter
@@ -189,20 +185,13 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
     _notes(slide, METHOD_NOTES)
 
 
-def _listed(entries: list[Any], none: str, limit: int) -> list[str]:
-    lines = [plain(e) for e in entries[:limit]] or [none]
-    if len(entries) > limit:
-        lines.append(f"and {len(entries) - limit} more in the portfolio report")
-    return lines
-
-
 def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
     slide = _slide(deck, "What changed beyond noise, and claims the data contradicts")
     lines = [
         "## Changed beyond noise",
-        *_listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS, 4),
+        *listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS, 4),
         "## Claims the data contradicts",
-        *_listed(portfolio_report.contradicted_entries(data),
+        *listed(portfolio_report.contradicted_entries(data),
                  "The incident data contradicts no claim.", 4),
     ]  # fmt: skip
     _bullets(slide, lines, size=16)
@@ -216,7 +205,7 @@ def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
 def _invest_slide(deck: Any, data: ReviewQuarter) -> None:
     slide = _slide(deck, "Where to invest")
     entries = portfolio_report.investment_entries(data, count=4)
-    _bullets(slide, _listed(entries, portfolio_report.NOTHING_TO_INVEST, 7), size=18)
+    _bullets(slide, listed(entries, portfolio_report.NOTHING_TO_INVEST, 7), size=18)
     _notes(slide, "Teams whose claims their data does not support (largest gap between the "
                   "claimed and the evidence-checked score first), teams recovering more slowly "
                   "than a year ago beyond noise, and the practices that hold two or more teams "

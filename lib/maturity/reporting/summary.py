@@ -30,12 +30,27 @@ def plain(sentence: Markup | str) -> str:
     return Markup(sentence).striptags() if isinstance(sentence, Markup) else str(sentence)
 
 
+def listed(entries: list[Markup], none: str, limit: int = ITEMS) -> list[str]:
+    """The first ``limit`` report sentences as plain text, then how many more there are;
+    ``none`` when there is none (the summary and the deck list findings alike)."""
+    lines = [plain(e) for e in entries[:limit]] or [plain(none)]
+    if len(entries) > limit:
+        lines.append(f"and {len(entries) - limit} more in the portfolio report")
+    return lines
+
+
 def _listed(entries: list[Markup], none: str) -> list[str]:
-    if not entries:
-        return [f"- {plain(none)}"]
-    lines = [f"- {plain(e)}" for e in entries[:ITEMS]]
-    if len(entries) > ITEMS:
-        lines.append(f"- and {len(entries) - ITEMS} more in the portfolio report")
+    return [f"- {line}" for line in listed(entries, none)]
+
+
+def change_lines(data: ReviewQuarter) -> list[str]:
+    """The organisation's change sentences, against last quarter and a year before."""
+    now = data.row(ALL_TEAMS)
+    lines = []
+    for lag in CHANGES:
+        earlier = shift_quarter(data.quarter, -lag.quarters)
+        before = data.row(ALL_TEAMS, earlier)["mttr_median"]
+        lines.append(plain(change_sentence(now[f"change_{lag.name}"], earlier, before)))
     return lines
 
 
@@ -50,11 +65,7 @@ def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
         + f" over {now['resolved']} resolved incidents; 90th percentile "
         f"{format_minutes(now['mttr_p90'], unit)}; {now['open']} still open."
     )
-    changes = []
-    for lag in CHANGES:
-        earlier = shift_quarter(data.quarter, -lag.quarters)
-        before = data.row(ALL_TEAMS, earlier)["mttr_median"]
-        changes.append(plain(change_sentence(now[f"change_{lag.name}"], earlier, before)))
+    changes = change_lines(data)
     levels = Counter(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
     maturity = (
         f"Maturity supported by the data: {level_counts(levels)} "
