@@ -46,10 +46,13 @@ BIN = Path(sys.executable).parent
 QUARTER = "2026-Q3"
 INCIDENTS_PER_QUARTER = 60  # 40 teams: about 19,000 incidents, as in issue 13
 
+# The import under the main guard, as in the ``maturity`` command: the review's spawned
+# workers import this script again, and must not import the whole review with it.
 REVIEW = """
 import json, sys
-from maturity.reporting.review import run_review
 if __name__ == "__main__":
+    from maturity.reporting.review import run_review
+
     review = run_review(sys.argv[1], quarter=sys.argv[2], out=sys.argv[3], jobs=int(sys.argv[4]),
                         pdf=sys.argv[5] == "pdf")
     print(json.dumps({"timings": review.timings, "reports": len(review.teams) + 1,

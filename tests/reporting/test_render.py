@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -7,6 +8,7 @@ import altair as alt
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from pypdf import PdfReader
 
 from maturity.reporting import render
 
@@ -42,3 +44,25 @@ def test_page_is_offline_and_hides_code() -> None:
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", page)
     assert "cdn." not in page and "require.js" not in page
     nbformat.validate(new_notebook(cells=[cell]))
+
+
+def test_the_printed_page_drops_scripts_and_keeps_escaped_text(tmp_path) -> None:
+    """The PDF step prints the page without its scripts (a printer runs none), with every
+    chart as a PNG, and text from incident data that looks like a tag still printed as text."""
+    spec = alt.Chart(pd.DataFrame({"a": [1]}), title="Trend").mark_point().encode(x="a:Q")
+    hostile = "<script>alert(1)</script> & </script >"
+    cell = new_code_cell(
+        "",
+        outputs=[
+            new_output("display_data", data={"text/html": render.chart_html(spec.to_dict())}),
+            new_output("display_data", data={"text/html": f"<p>{html.escape(hostile)}</p>"}),
+        ],
+    )
+    page = render.notebook_to_html(new_notebook(cells=[cell]), title="T", footer="F")
+    printable = render.without_scripts(render.with_chart_images(page))
+    assert "<script" not in printable.lower() and "vegaEmbed" not in printable
+    assert printable.count('class="chart-fallback"') == 1
+    assert html.escape(hostile) in printable
+    render.notebook_to_pdf(page, tmp_path / "page.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "page.pdf").pages)
+    assert hostile in text and "vegaEmbed" not in text

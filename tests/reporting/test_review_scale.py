@@ -4,6 +4,8 @@ drawn only for PDFs, progress as reports finish, and the same reports on a Dask 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -17,6 +19,7 @@ from maturity.reporting.execute import (
 )
 from maturity.reporting.quarter import ReviewQuarter, TeamQuarter, read_bundle, write_bundle
 from maturity.reporting.render import notebook_to_html
+from maturity.reporting.worker import KERNEL_IMPORTS
 
 from conftest import ALPHA_ANSWERS, notebooks_with_cell, run_maturity, tiny_files, write_assessment
 
@@ -198,3 +201,18 @@ def test_an_unreachable_scheduler_is_one_line(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "no Dask scheduler answers there" in lines[0], err
     assert "Traceback" not in err
+
+
+def test_a_worker_and_a_report_kernel_start_without_the_statistics() -> None:
+    """What keeps a review's fixed cost small: a worker process imports no pandas or scipy
+    (nothing it runs needs them), and a report kernel no scipy.stats (reports read measures
+    the review computed once). A second each, per worker and per kernel, otherwise."""
+    worker = (
+        "import sys, papermill, maturity.reporting.worker, maturity.reporting.render\n"
+        "print(sorted(m for m in ('pandas', 'scipy') if m in sys.modules))"
+    )
+    kernel = f"import sys\n{KERNEL_IMPORTS}\nprint('scipy.stats' in sys.modules)"
+    for code, expected in ((worker, "[]"), (kernel, "False")):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected

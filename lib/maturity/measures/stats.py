@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+# _scipy_note: scipy.stats is imported inside the functions that use it. It takes about a
+# second to import, and a review's report kernels, which read measures computed once by
+# the review, never call them: every kernel would pay that second for nothing.
 
 #: Durations under this are floored before taking logs: exports record whole minutes at
 #: best, so a zero-minute recovery and a 20-second one are the same observation, and a
@@ -99,6 +102,8 @@ def quantile_interval_ranks(
     that probability is at least ``level``. Rank 0 where no such interval exists within the
     sample (``l < 1`` or ``u > n``: at n = 10 there is none for the 90th percentile).
     """
+    from scipy import stats  # here, not at the top: see _scipy_note
+
     n = counts.astype(float)
     alpha = 1.0 - level
     with np.errstate(invalid="ignore"):
@@ -220,6 +225,8 @@ def log_median_se(data: Sorted) -> tuple[np.ndarray, np.ndarray]:
     ratio of medians. Durations are floored at ``LOG_FLOOR_MINUTES`` before logs. Order
     statistics make it robust to ties, zeros and long tails alike.
     """
+    from scipy import stats  # here, not at the top: see _scipy_note
+
     n = data.counts.astype(float)
     z = stats.norm.ppf(0.975)
     has = data.counts > 0
@@ -278,6 +285,8 @@ def compare_medians(
     detect with ``POWER`` at these spreads and sample sizes, as a ratio below 1;
     ``min_detectable_rise`` the smallest rise, its inverse.
     """
+    from scipy import stats  # here, not at the top: see _scipy_note
+
     n_now, median_now, log_now, se_now = now.n, now.median, now.log_median, now.log_se
     n_then, median_then, log_then, se_then = then.n, then.median, then.log_median, then.log_se
     with np.errstate(invalid="ignore", divide="ignore"):

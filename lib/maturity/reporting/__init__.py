@@ -10,4 +10,5 @@
 - ``render``: offline charts in notebooks; executed notebooks to HTML and PDF
 - ``execute``: runs a report notebook (papermill), finding it in a checkout or the wheel
 - ``review``: the quarterly review over every team
+- ``worker``: what a review's worker process runs: one report's job in, its files out
 """

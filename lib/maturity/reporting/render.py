@@ -108,6 +108,15 @@ def _json_for_script(spec: dict[str, Any]) -> str:
 CHART_IMAGES = True
 
 
+#: The smallest chart: drawing it once starts vl-convert's JavaScript engine (about a
+#: second), which a worker does while it waits for its first report.
+WARM_UP_CHART: dict[str, Any] = {
+    "data": {"values": [{"x": 1}]},
+    "mark": "point",
+    "encoding": {"x": {"field": "x", "type": "quantitative"}},
+}
+
+
 def chart_png(spec: dict[str, Any]) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=2, vl_version=vega_lite_version())
 
@@ -156,6 +165,10 @@ _SPEC_TAG = re.compile(
 )
 
 
+# A chart's PNG, first in its figure, its attributes in any order.
+_FALLBACK_IMAGE = re.compile(r'\s*<img\b[^>]*\bclass="chart-fallback"')
+
+
 def with_chart_images(page: str) -> str:
     """``page`` with a PNG in every chart figure that has none (drawn from the chart's
     spec on the page): what a printer, which runs no JavaScript, needs."""
@@ -167,8 +180,8 @@ def draw_chart_images(page: str) -> tuple[str, dict[str, bytes]]:
     drawn: dict[str, bytes] = {}
     for match in _SPEC_TAG.finditer(page):
         opening = re.search(rf'<figure\b[^>]*\bid="{re.escape(match[1])}"[^>]*>', page)
-        if opening is None or page.startswith('<img class="chart-fallback"', opening.end()):
-            continue
+        if opening is None or _FALLBACK_IMAGE.match(page, opening.end()):
+            continue  # no such figure, or it has its PNG (from the kernel, or drawn before)
         spec = json.loads(match[2])
         png = chart_png(spec)
         drawn.setdefault(str(_title_of(spec)), png)
@@ -266,4 +279,15 @@ def notebook_to_pdf(page_html: str, path: str | Path) -> None:
     """
     from weasyprint import HTML as WeasyHTML
 
-    WeasyHTML(string=with_chart_images(page_html)).write_pdf(str(path))
+    WeasyHTML(string=without_scripts(with_chart_images(page_html))).write_pdf(str(path))
+
+
+# A script element, up to its end tag. The page's own scripts can hold no "</script": the
+# chart script escapes it and specs escape every "<" (``_json_for_script``).
+_SCRIPT_ELEMENT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+
+
+def without_scripts(page: str) -> str:
+    """``page`` without its script elements: a printer runs no JavaScript, and parsing the
+    page's megabyte of chart script took WeasyPrint half a second a report."""
+    return _SCRIPT_ELEMENT.sub("", page)

@@ -21,10 +21,6 @@ import dataclasses
 import io
 import json
 import multiprocessing
-import os
-import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,11 +28,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import filelock
 import jinja2
-import nbformat
 
 import maturity
 from maturity import files
@@ -57,52 +52,20 @@ from maturity.reporting.board_pack import Section, write_board_pack, write_site
 from maturity.reporting.execute import (
     PORTFOLIO_NOTEBOOK,
     TEAM_NOTEBOOK,
-    WarmKernel,
-    execute_notebook,
     notebooks_dir,
 )
 from maturity.reporting.formatting import format_minutes, unit_of
-from maturity.reporting.notebook_record import read_record
-from maturity.reporting.quarter import ReviewQuarter, read_bundle, write_bundle
+from maturity.reporting.quarter import ReviewQuarter, write_bundle
 from maturity.reporting.render import TEMPLATES
 from maturity.reporting.summary import summary_markdown
-
-PORTFOLIO = "portfolio"
-
-
-@dataclass(frozen=True)
-class ReportJob:
-    """Everything a worker needs to produce one report (a team's, or the portfolio), and
-    nothing it must find on the worker's disk: the notebook's text and the report's data
-    travel with the job, so a worker on another machine can run it."""
-
-    key: str  # team key, or PORTFOLIO
-    name: str
-    notebook: str  # the notebook's JSON text
-    parameters: tuple[tuple[str, str], ...]
-    stem: str  # the output path without suffix, relative to the review folder
-    title: str
-    footer: str
-    pdf: bool
-    bundle: bytes = b""  # the report's data (``quarter.write_bundle``); its path is a parameter
-    picture: str = ""  # the title of the chart whose picture the deck shows (PDF runs)
-
-
-@dataclass
-class ReportOutput:
-    """What a worker sends back: the report's files as bytes, or why it failed."""
-
-    key: str
-    name: str
-    status: str  # "ok" or "failed"
-    error: str | None = None
-    headline: dict[str, Any] = field(default_factory=dict)
-    notebook: bytes | None = None  # the executed notebook (on failure: as far as it ran)
-    html: str | None = None
-    pdf: bytes | None = None
-    log: str = ""  # what the worker and its kernel wrote to standard error meanwhile
-    picture: bytes | None = None  # the chart the deck shows for this report (``picture``)
-    stages: dict[str, float] = field(default_factory=dict)  # seconds: execute, export, pdf
+from maturity.reporting.worker import (
+    PORTFOLIO,
+    ReportJob,
+    ReportOutput,
+    build_report,
+    one_line,
+    warm_up,
+)
 
 
 @dataclass
@@ -192,7 +155,7 @@ def run_review(
     quarter = quarter or default_quarter(assessment, incidents)
     check_quarter(quarter, assessment, incidents)
     # Workers start (and warm their kernels) while the measures and assessments compute.
-    runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs)
+    runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs, pdf)
     try:
         data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
         review = _review_in(assessment, data, out, pdf, progress, runner, timings)
@@ -260,7 +223,7 @@ def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
         write_board_pack(review.out_dir / "review.pdf", assessment.name, review.quarter, sections)
         review.board_pack = "review.pdf"
     except Exception as exc:  # the pack is a convenience: its failure must not hide the reports
-        review.problems.append(f"review.pdf could not be printed: {_one_line(exc)}")
+        review.problems.append(f"review.pdf could not be printed: {one_line(exc)}")
 
 
 def _write_deck(review: ReviewResult, data: ReviewQuarter) -> None:
@@ -274,7 +237,7 @@ def _write_deck(review: ReviewResult, data: ReviewQuarter) -> None:
         write_deck(review.out_dir / "review.pptx", data, pictures, failed, heatmap=heatmap)
         review.deck = "review.pptx"
     except Exception as exc:
-        review.problems.append(f"review.pptx could not be written: {_one_line(exc)}")
+        review.problems.append(f"review.pptx could not be written: {one_line(exc)}")
 
 
 @contextlib.contextmanager
@@ -412,7 +375,7 @@ def store_report(output: ReportOutput, job: ReportJob, out_dir: Path) -> TeamRes
             result.pdf = f"{job.stem}.pdf"
         failed.unlink(missing_ok=True)
     except OSError as exc:
-        result.status, result.error = "failed", _one_line(exc)
+        result.status, result.error = "failed", one_line(exc)
     return result
 
 
@@ -430,45 +393,22 @@ class Runner:
         """Release the workers."""
 
 
-#: Run in a review's kernels after each reset: charts without PNGs (the page draws them;
-#: the PDF step draws the PNGs it needs).
-KERNEL_SETUP = (
-    "import maturity.reporting.render as _render\n_render.CHART_IMAGES = False\ndel _render"
-)
-
-#: What a report's kernel imports: loaded once per kernel, while the review loads its data.
-KERNEL_IMPORTS = (
-    "import maturity.reporting.team_report, maturity.reporting.portfolio_report, "
-    "maturity.reporting.charts, maturity.reporting.render"
-)
-
-
-def _warm_up() -> None:
-    """A worker's start: import what reports need, read the page's chart script and start
-    the kernel with its imports, so the first report does not pay for them. (Chart PNGs,
-    and the JavaScript engine that draws them, wait for a PDF that needs them.)"""
-    from maturity.reporting import render
-
-    render.chart_script()
-    render._html_exporter()  # compiles its templates
-    _kernel().warm_up(KERNEL_IMPORTS)
-
-
 class LocalRunner(Runner):
     """``jobs`` worker processes on this machine, each keeping one kernel warm. A worker
     that dies (killed, out of memory) fails only the report it was running: the reports
     caught in the broken pool are run again one at a time, each in a fresh worker, so the
     one that kills its worker again is named."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, pdf: bool = False) -> None:
         self.jobs = max(1, jobs)
+        self.pdf = pdf  # the workers warm up what printing PDFs needs too
         self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
 
-    @staticmethod
-    def _pool(workers: int) -> ProcessPoolExecutor:
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
         # Spawned workers: a forked process would inherit this one's threads and open files.
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up,
+                                   initargs=(self.pdf,))  # fmt: skip
         for _ in range(workers):  # start every worker now, not when the first job arrives
             pool.submit(int)
         return pool
@@ -499,7 +439,7 @@ class LocalRunner(Runner):
                     continue
                 return
 
-        with pool:
+        try:
             for _ in range(2 * workers):
                 hand_out()
             while futures:
@@ -513,6 +453,10 @@ class LocalRunner(Runner):
                     else:
                         finished(output)
                     hand_out()
+        finally:
+            # Not waiting for the workers (and their kernels) to exit: they stop while the
+            # review writes its board pack, deck and index.
+            pool.shutdown(wait=False, cancel_futures=True)
         return interrupted
 
     def close(self) -> None:
@@ -545,7 +489,7 @@ class ClusterRunner(Runner):
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except OSError as exc:
             raise InputFileError(
-                f"--scheduler {address}: no Dask scheduler answers there ({_one_line(exc)})"
+                f"--scheduler {address}: no Dask scheduler answers there ({one_line(exc)})"
             ) from None
 
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
@@ -576,7 +520,7 @@ class ClusterRunner(Runner):
             except Exception as exc:  # KilledWorker, a lost connection: this report only
                 killed = type(exc).__name__ == "KilledWorker"
                 output = ReportOutput(job.key, job.name, "failed",
-                                      error=WORKER_DIED if killed else _one_line(exc))  # fmt: skip
+                                      error=WORKER_DIED if killed else one_line(exc))  # fmt: skip
             finished(output)
             hand_out()
 
@@ -597,107 +541,6 @@ def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, 
     if own and result.status == "ok":
         result.status = "failed"
         result.error = own[0].message
-
-
-@contextlib.contextmanager
-def _stderr_into(log: Path) -> Iterator[None]:
-    """Send this process's standard error to ``log`` meanwhile: a report's messages are for
-    diagnosis (its ``notebooks/<key>.log``), not for the user's terminal."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with log.open("ab") as handle:
-            os.dup2(handle.fileno(), 2)
-            try:
-                yield
-            finally:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
-
-
-_kernels = threading.local()
-
-
-def _kernel() -> WarmKernel:
-    """This worker thread's warm kernel (a Dask worker may run tasks in several threads)."""
-    kernel = getattr(_kernels, "kernel", None)
-    if kernel is None:
-        kernel = _kernels.kernel = WarmKernel(setup=KERNEL_SETUP)
-    return cast(WarmKernel, kernel)
-
-
-def build_report(job: ReportJob) -> ReportOutput:
-    """Execute and render one report in this worker; never raises. Runs in a temporary
-    folder of its own: the job brings the notebook and the data, the output carries back
-    the executed notebook, the HTML and the PDF."""
-    from maturity.reporting.render import draw_chart_images, notebook_to_html, notebook_to_pdf
-
-    output = ReportOutput(job.key, job.name, "failed")
-    kernel = _kernel()
-    with tempfile.TemporaryDirectory(prefix="maturity-report-") as folder:
-        work = Path(folder)
-        log = work / "report.log"
-        kernel_log = kernel.log_offset()
-        try:
-            with _stderr_into(log):
-                (work / "report.ipynb").write_text(job.notebook, encoding="utf-8")
-                parameters = dict(job.parameters)
-                if job.bundle:
-                    (work / "report.bundle").write_bytes(job.bundle)
-                    parameters["bundle"] = str(work / "report.bundle")
-                executed = work / "executed.ipynb"
-                clock = time.perf_counter()
-                try:
-                    execute_notebook(work / "report.ipynb", executed, parameters, kernel=kernel)
-                finally:
-                    output.stages["execute"] = time.perf_counter() - clock
-                    if executed.exists():
-                        output.notebook = executed.read_bytes()
-                clock = time.perf_counter()
-                node = nbformat.read(str(executed), as_version=4)
-                output.headline = read_record(node)
-                output.html = notebook_to_html(node, title=job.title, footer=job.footer)
-                output.stages["export"] = time.perf_counter() - clock
-                if job.pdf:
-                    clock = time.perf_counter()
-                    printable, drawn = draw_chart_images(output.html)
-                    notebook_to_pdf(printable, work / "report.pdf")
-                    output.pdf = (work / "report.pdf").read_bytes()
-                    output.picture = drawn.get(job.picture) if job.picture else None
-                    output.stages["pdf"] = time.perf_counter() - clock
-                if job.picture and output.picture is None and job.key != PORTFOLIO:
-                    # A notebook without that chart (a customised one): draw it for the deck.
-                    clock = time.perf_counter()
-                    output.picture = _slide_picture(job)
-                    output.stages["slides"] = time.perf_counter() - clock
-            output.status = "ok"
-        except Exception as exc:  # one report's failure must not stop the others
-            output.error = _one_line(exc)
-            output.html = output.pdf = None
-        output.log = log.read_text(errors="replace") if log.exists() else ""
-        output.log += kernel.log_since(kernel_log)
-    return output
-
-
-def _slide_picture(job: ReportJob) -> bytes | None:
-    """The team's chart for its slide, drawn from the report's own bundle."""
-    from maturity.reporting.deck import team_picture
-
-    data = read_bundle(
-        io.BytesIO(job.bundle), team=job.key, quarter=dict(job.parameters)["quarter"]
-    )
-    return team_picture(data, job.key)
-
-
-def _one_line(exc: BaseException) -> str:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        return f"{exc.ename}: {exc.evalue}".strip()
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
 def _public(result: TeamResult) -> dict[str, Any]:
