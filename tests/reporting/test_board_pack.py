@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from maturity.reporting import board_pack
 from maturity.reporting.board_pack import Section, write_board_pack, write_site
 
 pytestmark = pytest.mark.notebooks
@@ -94,10 +95,12 @@ def test_a_failed_report_is_named_in_the_contents(tiny_review, pack: Path, tmp_p
     assert page_count(target) == expected
 
 
-def test_many_reports_join_with_contents_over_several_pages(tiny_review, pack: Path,
-                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_many_reports_join_with_contents_over_several_pages(
+    tiny_review, pack: Path, tmp_path: Path, monkeypatch
+) -> None:
     """Past ~25 reports the contents take more than one page: every entry still points at
-    its report's first page, and every page is numbered."""
+    its report's first page, and every page is numbered (stamped in batches)."""
+    monkeypatch.setattr(board_pack, "STAMP_PAGES_PER_PRINT", 50)
     alpha = tiny_review.out_dir / "teams" / "alpha.pdf"
     per_report = page_count(alpha)
     sections = [Section(f"t{i}", f"Team {i:03d}", alpha) for i in range(60)]
@@ -111,4 +114,7 @@ def test_many_reports_join_with_contents_over_several_pages(tiny_review, pack: P
         line = next(line for page in text[:cover_pages] for line in page.splitlines()
                     if line.strip().startswith(f"Team {i:03d}"))  # fmt: skip
         assert int(line.split()[-1]) == cover_pages + 1 + i * per_report
-    assert f"page {pages} of {pages}" in text[pages - 1]
+    # every page numbered, across the batches the stamps are printed in
+    assert pages > 2 * board_pack.STAMP_PAGES_PER_PRINT
+    for number, page in enumerate(text[:pages], start=1):
+        assert f"page {number} of {pages}" in page, number
