@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from maturity.ingest.incidents import load_incidents
@@ -115,3 +116,33 @@ def test_explore_charts_and_outliers(tiny_assessment: Path) -> None:
     assert explore.outliers(incidents)["incident_id"].tolist() == ["A4"]
     phases = charts.phase_trend(alpha_history(tiny_assessment), title="p").to_dict()
     assert {"filter": "isValid(datum.minutes)"} in phases["transform"]
+
+
+@pytest.mark.parametrize(
+    ("by", "names", "counted"),
+    [
+        ("category", ["People & Culture", "Process & Governance"], "2 categories"),
+        ("category", ["Technology & Tools"], "1 category"),
+        ("team", ["alpha", "beta", "gamma"], "3 teams"),
+        ("team", ["alpha"], "1 team"),
+    ],
+)
+def test_maturity_levels_summary_counts_in_words(by, names, counted) -> None:
+    levels = pd.DataFrame(
+        [{by: n, "kind": k, "score": 2.0} for n in names for k in ("Claimed", "Supported by data")]
+    )
+    summary = charts.maturity_levels(levels, title="T", by=by).to_dict()["description"]
+    assert f"scores from 0 to 5 for {counted};" in summary
+
+
+def test_chart_summaries_count_one_in_the_singular() -> None:
+    """A quarter with one incident is common in a small team: "1 incident", never
+    "1 incidents", in every chart summary that counts."""
+    measures = pd.DataFrame(
+        {"period": ["2026-Q2", "2026-Q3"], "incidents": [1, 2], "open": [0, 1],
+         "resolved": [1, 1], "mttr_median": [30.0, 60.0], "mttr_p90": [30.0, 60.0],
+         "reliable": [False, False]}
+    )  # fmt: skip
+    volume = charts.incident_volume(measures, title="V").to_dict()["description"]
+    assert "V: 1 incident in 2026-Q2" in volume
+    assert "1 incidents" not in volume

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from maturity.measures.stats import MIN_RESOLVED
-from maturity.reporting.formatting import UNITS, format_minutes, unit_of
+from maturity.reporting.formatting import UNITS, format_minutes, plural, unit_of
 from maturity.reporting.theme import COLOURS
 
 #: The recovery statistics drawn by ``recovery_trend``, in legend order.
@@ -132,7 +132,8 @@ def _trend_summary(frame: pd.DataFrame, title: str, unit: str) -> str:
     first, last = medians.iloc[0], medians.iloc[-1]
     small = int((~frame["reliable"] & (frame["resolved"] > 0)).sum())
     caveat = (
-        f" {small} of {len(frame)} quarters have fewer than {MIN_RESOLVED} resolved incidents."
+        f" {small} of {len(frame)} quarters {'has' if small == 1 else 'have'} fewer than "
+        f"{MIN_RESOLVED} resolved incidents."
         if small else ""
     )  # fmt: skip
     return (
@@ -179,7 +180,7 @@ def _volume_summary(measures: pd.DataFrame, title: str) -> str:
     first, last = measures.iloc[0], measures.iloc[-1]
     busiest = measures.loc[measures["incidents"].idxmax()]
     return (
-        f"{title}: {int(first['incidents'])} incidents in {first['period']}, "
+        f"{title}: {plural(int(first['incidents']), 'incident')} in {first['period']}, "
         f"{int(last['incidents'])} in {last['period']} ({int(last['open'])} still open); "
         f"the busiest quarter was {busiest['period']} with {int(busiest['incidents'])}."
     )
@@ -231,7 +232,8 @@ def _levels_summary(levels: pd.DataFrame, title: str, by: str) -> str:
         if lower
         else "the data supports every score claimed"
     )
-    return f"{title}: scores from 0 to 5 for {len(wide)} {by}s; {said}."
+    counted = plural(len(wide), by, "categories" if by == "category" else None)
+    return f"{title}: scores from 0 to 5 for {counted}; {said}."
 
 
 def recovery_distribution(incidents: pd.DataFrame, *, title: str) -> alt.Chart:
@@ -303,7 +305,7 @@ def recovery_spread(incidents: pd.DataFrame, quarters: list[str], *, title: str,
         .encode(x=x, y=y, tooltip=[alt.Tooltip("value:Q", title="median", format=",.1f")])
     )
     spread = (
-        f"{len(data)} resolved incidents over {len(quarters)} quarters"
+        f"{plural(len(data), 'resolved incident')} over {plural(len(quarters), 'quarter')}"
         if len(data)
         else "no resolved incident in these quarters"
     )
@@ -437,7 +439,7 @@ def phase_timeline(phases: pd.DataFrame, *, title: str) -> alt.Chart:
         .properties(
             width=640,
             height=alt.Step(18),
-            description=f"{title}: {len(order)} incidents, each bar split by the time spent "
-            "to acknowledge, to mitigate and to resolve.",
+            description=f"{title}: {plural(len(order), 'incident')}, each bar split by the "
+            "time spent to acknowledge, to mitigate and to resolve.",
         )
     )

@@ -28,7 +28,7 @@ from maturity.assessment.rubric import load_rubric
 from maturity.measures.definitions import ALL_TEAMS
 from maturity.periods import shift_quarter
 from maturity.reporting import charts, portfolio_report, theme
-from maturity.reporting.formatting import format_interval, format_minutes, unit_of
+from maturity.reporting.formatting import format_interval, format_minutes, plural, unit_of
 from maturity.reporting.quarter import ReviewQuarter
 from maturity.reporting.summary import change_lines, listed
 
@@ -170,7 +170,7 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
         + (f" ({interval})" if interval else "") + f", n = {now['resolved']} resolved",
         f"90th percentile {format_minutes(now['mttr_p90'], unit)}; mean (MTTR) "
         f"{format_minutes(now['mttr'], unit)}",
-        f"{now['incidents']} incidents, {now['open']} still open",
+        f"{plural(int(now['incidents']), 'incident')}, {now['open']} still open",
     ]  # fmt: skip
     lines.extend(change_lines(data))
     levels = sorted(int(m.score.overall["evidence_level"]) for m in data.maturity.values())

@@ -483,9 +483,9 @@ def data_trust(report: TeamQuarter) -> HTML:
         ).format(report.quarter, ", ".join(fields))
     else:
         lead = Markup(
-            "<p>No doubtful pattern in {}'s {} incidents: the recovery figures rest on "
+            "<p>No doubtful pattern in {}'s {}: the recovery figures rest on "
             "timestamps that look recorded as things happened.</p>"
-        ).format(report.quarter, n)
+        ).format(report.quarter, plural(n, "incident"))
     rows = []
     for pattern, words in TRUST_WORDS.items():
         share, of = trust.get(pattern), trust.get(f"{pattern}_n", 0)
