@@ -66,3 +66,25 @@ def test_the_printed_page_drops_scripts_and_keeps_escaped_text(tmp_path) -> None
     render.notebook_to_pdf(page, tmp_path / "page.pdf")
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "page.pdf").pages)
     assert hostile in text and "vegaEmbed" not in text
+
+
+def test_pdfs_printed_one_after_another_share_fonts_and_nothing_else(tmp_path) -> None:
+    """A worker prints hundreds of PDFs with one font configuration (WeasyPrint's own, one
+    per document, kept memory each time): the same page prints byte for byte the same
+    before and after another, and each thread has a configuration of its own."""
+    import threading
+
+    def page(title: str, text: str) -> str:
+        cell = new_code_cell("", outputs=[new_output("display_data", data={"text/html": text})])
+        return render.notebook_to_html(new_notebook(cells=[cell]), title=title, footer="F")
+
+    first, other = page("A", "<p>Alpha Ünïcode ✓</p>"), page("B", "<h2>Beta</h2><p>β</p>" * 40)
+    for name, html_page in (("a1", first), ("b", other), ("a2", first)):
+        render.notebook_to_pdf(html_page, tmp_path / f"{name}.pdf")
+    assert (tmp_path / "a1.pdf").read_bytes() == (tmp_path / "a2.pdf").read_bytes()
+    assert "Alpha Ünïcode" in PdfReader(tmp_path / "a2.pdf").pages[0].extract_text()
+    mine, theirs = render._font_configuration(), []
+    thread = threading.Thread(target=lambda: theirs.append(render._font_configuration()))
+    thread.start()
+    thread.join()
+    assert render._font_configuration() is mine and theirs[0] is not mine
