@@ -24,6 +24,11 @@ def test_chart_html_escapes_data_and_keeps_a_png() -> None:
     assert json.loads(payload) == json.loads(json.dumps(spec))  # same spec after escaping
 
 
+def test_the_vega_lite_version_is_altairs_read_without_importing_it() -> None:
+    major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
+    assert render.vega_lite_version() == f"{major}.{minor}"
+
+
 def test_chart_script_bundles_vega_for_altairs_version() -> None:
     script = render.chart_script()
     assert "vegaEmbed" in script or "maturity-chart-spec" in script

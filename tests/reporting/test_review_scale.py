@@ -204,12 +204,13 @@ def test_an_unreachable_scheduler_is_one_line(
 
 
 def test_a_worker_and_a_report_kernel_start_without_the_statistics() -> None:
-    """What keeps a review's fixed cost small: a worker process imports no pandas or scipy
-    (nothing it runs needs them), and a report kernel no scipy.stats (reports read measures
-    the review computed once). A second each, per worker and per kernel, otherwise."""
+    """What keeps a review's fixed cost small: a worker process imports no pandas, scipy or
+    Altair (nothing it runs needs them), and a report kernel no scipy.stats (reports read
+    measures the review computed once). Seconds and megabytes per worker and kernel."""
     worker = (
         "import sys, papermill, maturity.reporting.worker, maturity.reporting.render\n"
-        "print(sorted(m for m in ('pandas', 'scipy') if m in sys.modules))"
+        "maturity.reporting.render.vega_lite_version()\n"
+        "print(sorted(m for m in ('pandas', 'scipy', 'altair') if m in sys.modules))"
     )
     kernel = f"import sys\n{KERNEL_IMPORTS}\nprint('scipy.stats' in sys.modules)"
     for code, expected in ((worker, "[]"), (kernel, "False")):

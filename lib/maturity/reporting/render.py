@@ -20,6 +20,7 @@ import copy
 import functools
 import hashlib
 import html
+import importlib.util
 import itertools
 import json
 import re
@@ -28,12 +29,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import nbformat
 import vl_convert
 
 import maturity
-from maturity.reporting import theme
 from maturity.reporting.notebook_record import RECORD_MIMETYPE
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,8 +61,24 @@ document.body.dataset.chartsFailed = String(failed);
 """
 
 
+@functools.cache
 def vega_lite_version() -> str:
-    """The Vega-Lite version Altair writes specs for, as vl-convert names it (``6.4``)."""
+    """The Vega-Lite version Altair writes specs for, as vl-convert names it (``6.4``).
+
+    Read from the source of Altair's newest schema module (``SCHEMA_VERSION``), without
+    importing Altair: a review's worker, which renders pages and draws PNGs but builds no
+    chart, would load Altair (half a second, 50 MB) for this one string. Imported when
+    that source cannot be read."""
+    found = importlib.util.find_spec("altair")
+    for folder in found.submodule_search_locations or [] if found else []:
+        modules = Path(folder).glob("vegalite/v*/schema/__init__.py")
+        for module in sorted(modules, key=lambda m: int(m.parts[-3][1:]), reverse=True):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                match = re.search(r'^SCHEMA_VERSION = "v(\d+)\.(\d+)', module.read_text(), re.M)
+                if match:
+                    return f"{match[1]}.{match[2]}"
+    import altair as alt
+
     major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
     return f"{major}.{minor}"
 
@@ -194,17 +209,20 @@ def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, str]:
     return {"text/html": chart_html(spec)}
 
 
-alt.renderers.register("maturity", _renderer)
-
-
 def setup_notebook() -> None:
     """Call once at the top of a report notebook: the maturity theme and chart renderer.
     (The explore notebook then calls ``maturity.reporting.live.enable()`` for live charts.)
     Chart numbering starts again, so a notebook renders the same in a warm kernel (one that
     ran other notebooks before) as in a new one."""
+    import altair as alt  # here: a worker that only renders pages never loads Altair
+
+    from maturity.reporting import theme
+
     global _chart_numbers
     _chart_numbers = itertools.count(1)
     theme.enable()
+    if "maturity" not in alt.renderers.names():
+        alt.renderers.register("maturity", _renderer)
     alt.renderers.enable("maturity")
 
 

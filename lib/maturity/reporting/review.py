@@ -21,6 +21,7 @@ import dataclasses
 import io
 import json
 import multiprocessing
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -195,10 +196,12 @@ def _review_in(
     except OSError as exc:
         raise OutputError(f"{out}: cannot write reports there ({exc.strerror or exc})") from exc
     with _review_lock(out_dir):
+        printing = _start_printing() if pdf else None
         review = _run_reports(assessment, data, out_dir, pdf, progress, runner, timings)
         review.problems.extend(problems)
         clock = time.perf_counter()
-        if pdf:
+        if printing is not None:
+            printing.join()
             _write_board_pack(review, assessment)
             timings["board_pack"] = time.perf_counter() - clock
             clock = time.perf_counter()
@@ -207,6 +210,26 @@ def _review_in(
         write_index(review, assessment, incidents)
         files.write_text(out_dir / "summary.md", summary_markdown(data, "index.html"))
     return review
+
+
+def _start_printing() -> threading.Thread:
+    """Import WeasyPrint (and start its fonts), pypdf and python-pptx in this process while
+    the reports run, in a thread: the board pack and the deck need them after the last
+    report, and this process mostly waits meanwhile (about two seconds otherwise added to
+    every review with PDFs)."""
+
+    def start() -> None:
+        with contextlib.suppress(Exception):  # the board pack says what fails, if anything
+            import pypdf  # noqa: F401
+            from weasyprint import HTML as WeasyHTML
+
+            import maturity.reporting.deck  # noqa: F401
+
+            WeasyHTML(string="<p>maturity</p>").write_pdf()
+
+    thread = threading.Thread(target=start, name="maturity-printing", daemon=True)
+    thread.start()
+    return thread
 
 
 def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
