@@ -217,3 +217,12 @@ def test_a_worker_and_a_report_kernel_start_without_the_statistics() -> None:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == expected
+
+
+def test_a_worker_hands_freed_memory_back() -> None:
+    """glibc keeps what a process frees; a worker trims it after each report (on Linux)."""
+    from maturity.reporting.worker import return_freed_memory
+
+    import platform
+
+    assert return_freed_memory() is (platform.libc_ver()[0] == "glibc")

@@ -65,6 +65,7 @@ from maturity.reporting.worker import (
     ReportOutput,
     build_report,
     one_line,
+    return_freed_memory,
     warm_up,
 )
 
@@ -360,6 +361,7 @@ def _run_reports(
         by_key[result.team] = result
         if progress:
             progress(result, len(by_key), len(jobs_list))
+        return_freed_memory()  # the earlier reports' files, written and let go
 
     clock = time.perf_counter()
     runner.run(jobs_list, finished, prepare)

@@ -10,6 +10,9 @@ offline HTML page and, for a PDF run, the PDF, and returns them as bytes; it nev
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
 import io
 import os
 import sys
@@ -180,7 +183,26 @@ def build_report(job: ReportJob) -> ReportOutput:
             output.html = output.pdf = None
         output.log = log.read_text(errors="replace") if log.exists() else ""
         output.log += kernel.log_since(kernel_log)
+    return_freed_memory()
     return output
+
+
+@functools.cache
+def _c_library() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
+def return_freed_memory() -> bool:
+    """Hand the memory this process has freed back to the system (glibc's
+    ``malloc_trim``); False where the C library has no such call (macOS, musl). Without it
+    a worker kept what each report's notebook run had freed (its kernel messages, the
+    executed notebook): resident memory grew by about 2.5 MB a report, 400 MB over a
+    300-team review, though nothing was in use."""
+    try:
+        _c_library().malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def _slide_picture(job: ReportJob) -> bytes | None:
