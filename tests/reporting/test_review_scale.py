@@ -221,8 +221,8 @@ def test_a_worker_and_a_report_kernel_start_without_the_statistics() -> None:
 
 def test_a_worker_hands_freed_memory_back() -> None:
     """glibc keeps what a process frees; a worker trims it after each report (on Linux)."""
-    from maturity.reporting.worker import return_freed_memory
-
     import platform
+
+    from maturity.reporting.worker import return_freed_memory
 
     assert return_freed_memory() is (platform.libc_ver()[0] == "glibc")
