@@ -428,6 +428,7 @@ class LocalRunner(Runner):
         self.jobs = max(1, jobs)
         self.pdf = pdf  # the workers warm up what printing PDFs needs too
         self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
+        self.retired: list[ProcessPoolExecutor] = []  # shut down, not yet waited for
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         # Spawned workers: a forked process would inherit this one's threads and open files.
@@ -441,8 +442,11 @@ class LocalRunner(Runner):
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
             prepare: Callable[[ReportJob], ReportJob] = lambda job: job) -> None:  # fmt: skip
         pool, self.pool = self.pool or self._pool(self.jobs), None
+        self.retired.append(pool)
         for job in self._batch(pool, self.jobs, jobs_list, finished, prepare):
-            for again in self._batch(self._pool(1), 1, [job], finished, prepare):
+            retry = self._pool(1)
+            self.retired.append(retry)
+            for again in self._batch(retry, 1, [job], finished, prepare):
                 finished(ReportOutput(again.key, again.name, "failed", error=WORKER_DIED))
 
     @staticmethod
@@ -480,14 +484,20 @@ class LocalRunner(Runner):
                     hand_out()
         finally:
             # Not waiting for the workers (and their kernels) to exit: they stop while the
-            # review writes its board pack, deck and index.
+            # review writes its board pack, deck and index (``close`` waits).
             pool.shutdown(wait=False, cancel_futures=True)
         return interrupted
 
     def close(self) -> None:
-        if self.pool is not None:  # never used (the review stopped early): do not wait
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        """Wait for every pool's workers to stop (by now they have, or are warming up for
+        a review that stopped early). A pool left running at exit can make Python 3.11
+        print a traceback (its exit hook races the pool's own shutdown), and a worker
+        killed instead would leave its kernel running."""
+        if self.pool is not None:
+            self.retired.append(self.pool)
             self.pool = None
+        while self.retired:
+            self.retired.pop().shutdown(wait=True, cancel_futures=True)
 
 
 WORKER_DIED = (
