@@ -427,14 +427,15 @@ class LocalRunner(Runner):
     def __init__(self, jobs: int, pdf: bool = False) -> None:
         self.jobs = max(1, jobs)
         self.pdf = pdf  # the workers warm up what printing PDFs needs too
+        self.pools: list[ProcessPoolExecutor] = []  # every pool made, for ``close`` to wait on
         self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
-        self.retired: list[ProcessPoolExecutor] = []  # shut down, not yet waited for
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         # Spawned workers: a forked process would inherit this one's threads and open files.
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up,
                                    initargs=(self.pdf,))  # fmt: skip
+        self.pools.append(pool)
         for _ in range(workers):  # start every worker now, not when the first job arrives
             pool.submit(int)
         return pool
@@ -442,11 +443,8 @@ class LocalRunner(Runner):
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
             prepare: Callable[[ReportJob], ReportJob] = lambda job: job) -> None:  # fmt: skip
         pool, self.pool = self.pool or self._pool(self.jobs), None
-        self.retired.append(pool)
         for job in self._batch(pool, self.jobs, jobs_list, finished, prepare):
-            retry = self._pool(1)
-            self.retired.append(retry)
-            for again in self._batch(retry, 1, [job], finished, prepare):
+            for again in self._batch(self._pool(1), 1, [job], finished, prepare):
                 finished(ReportOutput(again.key, again.name, "failed", error=WORKER_DIED))
 
     @staticmethod
@@ -493,11 +491,9 @@ class LocalRunner(Runner):
         a review that stopped early). A pool left running at exit can make Python 3.11
         print a traceback (its exit hook races the pool's own shutdown), and a worker
         killed instead would leave its kernel running."""
-        if self.pool is not None:
-            self.retired.append(self.pool)
-            self.pool = None
-        while self.retired:
-            self.retired.pop().shutdown(wait=True, cancel_futures=True)
+        self.pool = None
+        while self.pools:
+            self.pools.pop().shutdown(wait=True, cancel_futures=True)
 
 
 WORKER_DIED = (
