@@ -40,7 +40,7 @@ def test_validate_exits_1_when_no_row_is_usable(tmp_path: Path) -> None:
     path.write_text(generic_csv([{"incident_id": "X", "detected_at": "never"}]))
     run = run_maturity("validate", str(path))
     assert run.returncode == 1
-    assert "1 rows read: 0 used, 0 excluded, 1 rejected" in run.stdout
+    assert "1 row read: 0 used, 0 excluded, 1 rejected" in run.stdout
     assert "unparseable detected_at 'never'" in run.stdout
 
 

@@ -117,7 +117,7 @@ def test_walkthrough_pagerduty(tmp_path: Path) -> None:
                            ["pagerduty-legacy.csv", "pagerduty-priority.csv"])  # fmt: skip
     validate = runs["validate"].stdout
     assert validate.startswith("9 rows read: 8 used, 0 excluded, 1 rejected"), validate
-    assert "'Data Platform Rota' (1 rows)" in validate
+    assert "'Data Platform Rota' (1 row)" in validate
     measures = runs["measures"].stdout
     assert "payments" in measures and "search" in measures
     out = tmp_path / "reports" / "acme" / "2026-Q3"

@@ -18,6 +18,7 @@ from typing import Any
 
 import maturity
 from maturity.errors import ConfigError, MaturityError, NoUsableDataError
+from maturity.wording import plural
 
 #: Exit code of an unexpected error (a bug): distinct from a user's mistake (2).
 INTERNAL_ERROR = 3
@@ -47,7 +48,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if quality["rows_used"] == 0:
         if not args.json:
             rejected = loaded.count(REJECTED)
-            print(f"no usable incident: {quality['rows_read']} rows read, {rejected} rejected")
+            print(
+                f"no usable incident: {plural(quality['rows_read'], 'row')} read, "
+                f"{rejected} rejected"
+            )
         return NoUsableDataError.exit_code
     return 0
 
@@ -57,13 +61,13 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
 
     ledger = loaded.ledger
     lines = [
-        f"{len(ledger)} rows read: {loaded.count('used')} used, {loaded.count('excluded')} "
-        f"excluded, {loaded.count('rejected')} rejected"
+        f"{plural(len(ledger), 'row')} read: {loaded.count('used')} used, "
+        f"{loaded.count('excluded')} excluded, {loaded.count('rejected')} rejected"
     ]
     for file, rows in ledger.groupby("file", sort=True):
         counts = rows["action"].value_counts()
         lines.append(
-            f"  {file}: {len(rows)} rows, {int(counts.get('used', 0))} used, "
+            f"  {file}: {plural(len(rows), 'row')}, {int(counts.get('used', 0))} used, "
             f"{int(counts.get('excluded', 0))} excluded, {int(counts.get('rejected', 0))} rejected"
         )
     for note in loaded.notes:
@@ -72,7 +76,7 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
     if len(problems):
         kinds = problems.assign(kind=reason_kinds(problems["reason"]))
         for (action, kind), rows in kinds.groupby(["action", "kind"], sort=True):
-            lines.append(f"{action}: {kind} ({len(rows)} rows)")
+            lines.append(f"{action}: {kind} ({plural(len(rows), 'row')})")
             for r in rows.head(examples).itertuples(index=False):
                 ident = f" {r.incident_id}" if isinstance(r.incident_id, str) else ""
                 lines.append(f"    {r.file} row {r.row}{ident}: {r.reason}")
@@ -97,7 +101,9 @@ def cmd_measures(args: argparse.Namespace) -> int:
         teams, settings = sorted(assessment.teams), MeasureSettings.from_organisation(assessment)
     loaded = load_incidents(args.path)
     if loaded.count("used") == 0:
-        raise NoUsableDataError(f"{args.path}: no usable incident ({loaded.rows_read} rows read)")
+        raise NoUsableDataError(
+            f"{args.path}: no usable incident ({plural(loaded.rows_read, 'row')} read)"
+        )
     table = measures_by_team_quarter(loaded.incidents, teams=teams, by=args.by, settings=settings)
     shown_from = _first_quarter_shown(table, args, default_all=args.json)
     if shown_from:
@@ -186,7 +192,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(safe_text(f"maturity: {problem}"), file=sys.stderr)
     if review.failed:
         total = len(review.teams) + 1  # and the portfolio
-        print(f"{len(review.failed)} of {total} reports failed", file=sys.stderr)
+        print(f"{len(review.failed)} of {plural(total, 'report')} failed", file=sys.stderr)
     return 0 if review.ok else 1
 
 

@@ -226,7 +226,7 @@ def test_pagerduty_escalation_policies_map_through_aliases(make_assessment: Call
     assert list(rejected["reason"]) == ["no team for service 'indexer' (team 'Data Platform "
                                         "Rota' unknown)"]  # fmt: skip
     (note,) = [n for n in loaded.notes if n["format"] == "teams"]
-    assert "'Data Platform Rota' (1 rows)" in note["note"]
+    assert "'Data Platform Rota' (1 row)" in note["note"]
     assert "team keys: payments, search" in note["note"]
 
 

@@ -12,8 +12,8 @@ from maturity.reporting.formatting import (
     format_minutes,
     format_range,
     format_share,
-    plural,
 )
+from maturity.wording import plural, verb
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,5 @@ def test_shares_intervals_and_plurals() -> None:
     assert format_range([30, 80]) == "30 min–80 min"
     assert format_minutes(90, "min") == "90 min" and format_minutes(90, "d") == "0.1 d"
     assert plural(1, "incident") == "1 incident" and plural(0, "incident") == "0 incidents"
+    assert plural(2, "category", "categories") == "2 categories"
+    assert verb(1, "has", "have") == "has" and verb(2, "has", "have") == "have"

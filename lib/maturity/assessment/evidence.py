@@ -28,6 +28,7 @@ from maturity.measures.engine import recovery_minutes
 from maturity.measures.stats import MIN_RESOLVED
 from maturity.measures.trust import doubtful_fields, window_trust
 from maturity.periods import quarter_range, shift_quarter
+from maturity.wording import plural
 
 WINDOW = 4
 LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -55,7 +56,7 @@ LEANS_ON = {
 
 def _doubt(trust: dict[str, Any], fact: str) -> str:
     fields = doubtful_fields(trust)
-    reasons = [f"{d['share']:.0%} of {d['of']} incidents {d['meaning']}"
+    reasons = [f"{d['share']:.0%} of {plural(d['of'], 'incident')} {d['meaning']}"
                for name in LEANS_ON.get(fact, ()) for d in fields.get(name, [])]  # fmt: skip
     return "; ".join(reasons)
 

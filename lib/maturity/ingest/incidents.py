@@ -45,6 +45,7 @@ from maturity.organisation import (
     load_organisation,
 )
 from maturity.periods import quarter_of
+from maturity.wording import plural, verb
 
 #: Columns the loaded incidents carry beyond the canonical record.
 PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
@@ -272,7 +273,11 @@ def _normalise_file(
     rows["severity"] = severity
     if bad.any():
         shown = ", ".join(sorted({str(v) for v in mapped["severity"][bad]})[:5])
-        context.note(f"{int(bad.sum())} rows have a severity not understood ({shown}): left blank")
+        n = int(bad.sum())
+        context.note(
+            f"{plural(n, 'row')} {verb(n, 'has', 'have')} a severity not understood ({shown}): "
+            "left blank"
+        )
     day_first = settings.day_first
     if day_first is None:
         day_first, guessed = day_first_order([mapped[c] for c in TIMESTAMP_COLUMNS], timezone)
@@ -323,9 +328,14 @@ def _normalise_file(
         and not has_any(columns, *resolution_headers)
     ):
         lost = int(unresolved_claim.sum())
+        were = verb(lost, "is", "are")
         context.note(
             f"no resolution column ({', '.join(resolution_headers)}): "
-            + (f"{lost} rows whose status says resolved are rejected; " if lost else "")
+            + (
+                f"{plural(lost, 'row')} whose status says resolved {were} rejected; "
+                if lost
+                else ""
+            )
             + "the rest count as still open; add the column to the export"
         )
 
@@ -420,10 +430,12 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None
     if unknown.empty:
         return None
     counts = unknown.value_counts()
-    shown = ", ".join(f"{name!r} ({n} rows)" for name, n in counts.head(5).items())
+    shown = ", ".join(f"{name!r} ({plural(n, 'row')})" for name, n in counts.head(5).items())
     more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    rejected = int(counts.sum())
     return (
-        f"{int(counts.sum())} rejected rows name teams not in assessment.yaml: {shown}{more}; "
+        f"{plural(rejected, 'rejected row')} {verb(rejected, 'names a team', 'name teams')} "
+        f"not in assessment.yaml: {shown}{more}; "
         f"team keys: {', '.join(sorted(assessment.teams))}; add a name or id a tool uses to "
         "a team's aliases"
     )

@@ -29,6 +29,7 @@ import maturity
 from maturity import files
 from maturity.reporting.formatting import format_minutes
 from maturity.reporting.render import TEMPLATES
+from maturity.wording import plural
 
 # The contents as ruled rows, the page number on the right: dotted leaders (a dotted border,
 # or CSS leader()) took WeasyPrint 10 s to draw for 300 teams.
@@ -69,7 +70,7 @@ class Section:
 def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]]) -> str:
     """The cover and contents; ``entries``: title, first page (None: failed) and error."""
     return (
-        _environment()
+        template_environment()
         .get_template("board_pack.html.j2")
         .render(
             organisation=organisation,
@@ -147,7 +148,7 @@ def write_site(org_dir: Path, organisation: str) -> Path:
             continue  # a quarter being written, or damaged: left out until it is whole
         quarters.append(_quarter_entry(summary_file.parent, summary))
     page = (
-        _environment()
+        template_environment()
         .get_template("site.html.j2")
         .render(
             organisation=organisation,
@@ -193,11 +194,15 @@ def level_counts(counts: Counter[int]) -> str:
     parts = [f"{counts[level]} at level {level}" for level in sorted(counts)]
     if parts:
         first = counts[min(counts)]
-        parts[0] = f"{first} team{'s' if first != 1 else ''} at level {min(counts)}"
+        parts[0] = f"{plural(first, 'team')} at level {min(counts)}"
     return " · ".join(parts)
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+def template_environment() -> jinja2.Environment:
+    """The review's Jinja templates (index, board pack), autoescaped, with a ``plural``
+    filter: ``{{ teams | length | plural("team") }}`` is ``1 team`` or ``6 teams``."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
     )
+    env.filters["plural"] = plural
+    return env

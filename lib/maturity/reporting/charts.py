@@ -10,8 +10,9 @@ import altair as alt
 import pandas as pd
 
 from maturity.measures.stats import MIN_RESOLVED
-from maturity.reporting.formatting import UNITS, format_minutes, plural, unit_of
+from maturity.reporting.formatting import UNITS, format_minutes, unit_of
 from maturity.reporting.theme import COLOURS
+from maturity.wording import plural
 
 #: The recovery statistics drawn by ``recovery_trend``, in legend order.
 RECOVERY_SERIES = {
@@ -362,8 +363,8 @@ def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt
     )
     below = grid[grid["claimed"] > grid["supported"]]
     summary = (
-        f"{title}: {grid['team'].nunique()} teams; the data supports a lower level than "
-        f"claimed in {len(below)} of {len(grid)} team-categories."
+        f"{title}: {plural(grid['team'].nunique(), 'team')}; the data supports a lower level "
+        f"than claimed in {len(below)} of {plural(len(grid), 'team-category', 'team-categories')}."
     )
     return alt.LayerChart(layer=[cells, text], title=title, description=summary).properties(
         width=alt.Step(120), height=alt.Step(18)

@@ -68,9 +68,3 @@ def format_range(interval: list[float] | None, unit: str | None = None) -> str:
     unit = unit or unit_of(interval)
     low, high = (format_minutes(v, unit) for v in interval)
     return f"{low}–{high}"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 incident``, ``3 incidents``."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"

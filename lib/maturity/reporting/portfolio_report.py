@@ -22,9 +22,15 @@ from maturity.reporting.html import Markup, block, card, cards, items, paragraph
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import ReviewQuarter, load_review_quarter
 from maturity.reporting.team_report import change_sentence
+from maturity.wording import plural
 
 __all__ = ["ReviewQuarter", "data_quality", "headline", "load_review_quarter", "maturity_chart",
            "record", "team_table", "title_block", "where_to_invest"]  # fmt: skip
+
+
+def across(teams: int) -> str:
+    """Who a false-discovery control spans: ``all 6 teams``, or ``the one team``."""
+    return "the one team" if teams == 1 else f"all {teams} teams"
 
 
 def title_block(portfolio: ReviewQuarter) -> HTML:
@@ -32,8 +38,8 @@ def title_block(portfolio: ReviewQuarter) -> HTML:
     return block(
         Markup("<h1>{}: recovery from failure</h1>").format(portfolio.organisation.name),
         paragraph(
-            f"Portfolio review · {portfolio.quarter} · {teams} teams · standard: services are "
-            "restored quickly and safely following failure (MTTR)",
+            f"Portfolio review · {portfolio.quarter} · {plural(teams, 'team')} · standard: "
+            "services are restored quickly and safely following failure (MTTR)",
             "subtitle",
         ),
     )
@@ -114,8 +120,8 @@ def movers(portfolio: ReviewQuarter) -> HTML:
     year before; only changes that survive the false-discovery control across teams."""
     entries: list[Markup | str] = [*mover_entries(portfolio)] or [NO_MOVERS]
     note = paragraph(
-        f"A change counts when its q-value, controlled across all "
-        f"{len(portfolio.organisation.teams)} teams, is below {FDR:.2f}: at most one in ten "
+        f"A change counts when its q-value, controlled across "
+        f"{across(len(portfolio.organisation.teams))}, is below {FDR:.2f}: at most one in ten "
         "such verdicts is expected to be a fluke.",
         "note",
     )
@@ -381,7 +387,7 @@ def level_distribution(portfolio: ReviewQuarter) -> HTML:
     header = ["", portfolio.quarter, previous, "Change"]
     note = paragraph(
         "Levels: teams assessed in both quarters are compared by the level their data "
-        f"supports; {len(portfolio.maturity)} teams assessed this quarter, "
+        f"supports; {plural(len(portfolio.maturity), 'team')} assessed this quarter, "
         f"{sum(before_levels.values())} last. DORA bands from each team's median time to "
         "recover.",
         "note",

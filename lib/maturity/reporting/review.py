@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import filelock
-import jinja2
 
 import maturity
 from maturity import files
@@ -49,7 +48,12 @@ from maturity.ingest.incidents import (
 from maturity.organisation import Organisation, load_organisation
 from maturity.periods import parse_quarter
 from maturity.reporting import portfolio_report
-from maturity.reporting.board_pack import Section, write_board_pack, write_site
+from maturity.reporting.board_pack import (
+    Section,
+    template_environment,
+    write_board_pack,
+    write_site,
+)
 from maturity.reporting.execute import (
     PORTFOLIO_NOTEBOOK,
     TEAM_NOTEBOOK,
@@ -68,6 +72,7 @@ from maturity.reporting.worker import (
     return_freed_memory,
     warm_up,
 )
+from maturity.wording import plural
 
 
 @dataclass
@@ -127,7 +132,7 @@ def check_quarter(quarter: str, assessment: Organisation, incidents: IncidentSet
     span = (
         f"incidents cover {quarters.min()} to {quarters.max()}"
         if len(quarters)
-        else f"no usable incident: {incidents.rows_read} rows read, "
+        else f"no usable incident: {plural(incidents.rows_read, 'row')} read, "
         f"{incidents.count(REJECTED)} rejected; maturity validate lists why"
     )
     raise PeriodError(f"{assessment.key}: no incidents or answers in {quarter} ({span})")
@@ -182,7 +187,7 @@ def _review_in(
     problems = [p.message for p in data.answer_problems if p.team is None]
     if incidents.count(USED) == 0:
         problems.append(
-            f"no usable incident in any export ({incidents.rows_read} rows read, "
+            f"no usable incident in any export ({plural(incidents.rows_read, 'row')} read, "
             f"{incidents.count(REJECTED)} rejected): every report is empty; see the data quality "
             "section of the index, or run maturity validate"
         )
@@ -624,27 +629,28 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         row["p90"] = format_minutes(t.headline.get("mttr_p90"), unit)
         row["mean"] = format_minutes(t.headline.get("mttr"), unit)
         teams.append(row)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
-    )
-    page = env.get_template("index.html.j2").render(
-        organisation=review.organisation,
-        quarter=review.quarter,
-        timezone=assessment.timezone,
-        teams=teams,
-        failed=review.failed,
-        problems=review.problems,
-        board_pack=review.board_pack,
-        deck=review.deck,
-        portfolio=None if review.portfolio is None else asdict(review.portfolio),
-        quality=quality,
-        files=[assessment.relative(p) for p in assessment.incident_files()],
-        reasons=reasons,
-        unattributed=unattributed,
-        unattributed_rows=sum(g["rows"] for g in unattributed),
-        css=(TEMPLATES / "report" / "report.css").read_text(),
-        version=maturity.__version__,
-        assessment=assessment.key,
+    page = (
+        template_environment()
+        .get_template("index.html.j2")
+        .render(
+            organisation=review.organisation,
+            quarter=review.quarter,
+            timezone=assessment.timezone,
+            teams=teams,
+            failed=review.failed,
+            problems=review.problems,
+            board_pack=review.board_pack,
+            deck=review.deck,
+            portfolio=None if review.portfolio is None else asdict(review.portfolio),
+            quality=quality,
+            files=[assessment.relative(p) for p in assessment.incident_files()],
+            reasons=reasons,
+            unattributed=unattributed,
+            unattributed_rows=sum(g["rows"] for g in unattributed),
+            css=(TEMPLATES / "report" / "report.css").read_text(),
+            version=maturity.__version__,
+            assessment=assessment.key,
+        )
     )
     files.write_text(review.out_dir / "index.html", page)
     summary = {

@@ -20,6 +20,7 @@ from maturity.reporting.board_pack import level_counts
 from maturity.reporting.formatting import format_interval, format_minutes, unit_of
 from maturity.reporting.quarter import ReviewQuarter
 from maturity.reporting.team_report import change_sentence
+from maturity.wording import plural
 
 #: Items shown under each heading; the rest are counted ("and 4 more in the portfolio").
 ITEMS = 3
@@ -69,7 +70,7 @@ def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
     levels = Counter(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
     maturity = (
         f"Maturity supported by the data: {level_counts(levels)} "
-        f"({len(data.maturity)} of {len(data.organisation.teams)} teams assessed)."
+        f"({len(data.maturity)} of {plural(len(data.organisation.teams), 'team')} assessed)."
         if levels
         else "No questionnaire answers this quarter: maturity not assessed."
     )

@@ -28,11 +28,11 @@ from maturity.reporting.formatting import (
     format_minutes,
     format_range,
     format_share,
-    plural,
 )
 from maturity.reporting.html import Markup, block, card, cards, items, join, paragraph, table
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import TeamQuarter
+from maturity.wording import plural
 
 __all__ = [
     "TeamQuarter",
@@ -294,7 +294,7 @@ def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
     if unattributed:
         parts.append(
             paragraph(
-                f"{unattributed} rows of the organisation could not be attributed to any "
+                f"{plural(unattributed, 'row')} of the organisation could not be attributed to any "
                 "team; the review's index lists them.",
                 "note",
             )

@@ -27,6 +27,7 @@ from maturity.ingest.formats.common import (
     status_is,
     text,
 )
+from maturity.wording import plural
 
 NAME = "pagerduty"
 #: Canonical columns this format cannot do without, and the headers each is read from.
@@ -113,6 +114,6 @@ def _note_disagreement(
     differ = (from_times - seconds).abs() > 1.0
     if differ.any():
         context.note(
-            f"{int(differ.sum())} rows: seconds_to_resolve disagrees with the timestamps by over "
-            "a minute; the timestamps are used"
+            f"{plural(int(differ.sum()), 'row')}: seconds_to_resolve disagrees with the "
+            "timestamps by over a minute; the timestamps are used"
         )

@@ -31,6 +31,7 @@ from maturity.ingest.formats.common import (
     text,
 )
 from maturity.ingest.spreadsheets import ROW
+from maturity.wording import plural
 
 NAME = "servicenow"
 REQUIRED = {
@@ -122,6 +123,6 @@ def _reduce_event_log(raw: pd.DataFrame, out: pd.DataFrame, context: SourceConte
         "earlier state of " + ids + " (latest at row " + ids.map(kept_row).astype(str) + ")"
     )
     context.note(
-        f"event log: {len(order)} rows for {len(latest)} incidents, reduced to each one's "
-        "latest state"
+        f"event log: {plural(len(order), 'row')} for {plural(len(latest), 'incident')}, "
+        "reduced to each one's latest state"
     )
