@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from pptx import Presentation
 
-from conftest import ALPHA_Q3, GENERIC_HEADER, TEAMS, generic_csv, run_maturity, write_assessment
 from maturity.wording import plural, verb
+
+from conftest import ALPHA_Q3, GENERIC_HEADER, TEAMS, generic_csv, run_maturity, write_assessment
 
 #: "1" on its own (not 0.1, 11 or 1,000) followed by a plural noun (not a path such as
 #: "incidents/export.csv", which a table cell holding 1 can run into).
@@ -71,6 +72,9 @@ def test_plural_and_verb_agree_with_the_count() -> None:
     assert [verb(n, "has", "have") for n in (0, 1, 2)] == ["have", "has", "have"]
 
 
+ANSWERS = "team: alpha\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n"
+
+
 @pytest.fixture(scope="module")
 def one_of_everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One team; its export has one row with a severity no one understands, one row naming
@@ -82,7 +86,7 @@ def one_of_everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_assessment(
         root / "solo", {"export.csv": generic_csv(rows, GENERIC_HEADER)},
         teams={"alpha": TEAMS["alpha"]},
-        answers={"2026-Q3": {"alpha": "team: alpha\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n"}},
+        answers={"2026-Q3": {"alpha": ANSWERS}},
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from multiprocessing.connection import wait as ready
 from pathlib import Path
 
 import nbformat
@@ -201,6 +202,48 @@ def test_an_unreachable_scheduler_is_one_line(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "no Dask scheduler answers there" in lines[0], err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("most", [1, 2, 3, 7, 60, 120])
+def test_rounds_are_few_even_and_in_order(most: int) -> None:
+    for count in range(0, 400, 7):
+        jobs = list(range(count))
+        batches = review_module.rounds(jobs, most)  # type: ignore[arg-type]
+        assert [j for b in batches for j in b] == jobs  # every job once, in order
+        assert len(batches) == max(1, -(-count // most))  # as few rounds as fit
+        sizes = [len(b) for b in batches]
+        assert max(sizes) <= most and max(sizes) - min(sizes) <= 1  # no short tail
+
+
+def test_a_review_in_several_rounds_of_workers_writes_the_same_reports(
+    tiny_review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long review replaces its workers every REPORTS_PER_WORKER reports (their memory
+    grows): with one report per worker, the tiny review's three reports take two rounds,
+    each in a pool of its own, and the reports are byte-identical to the one-round run's."""
+    monkeypatch.setattr(review_module, "REPORTS_PER_WORKER", 1)
+    pools: list[int] = []
+    workers_before: list = []
+    make_pool = review_module.LocalRunner._pool
+
+    def counted(self, workers):  # type: ignore[no-untyped-def]
+        # A new round starts only once the last round's workers have exited (a worker's
+        # sentinel is ready once it has; ``is_alive`` can lag while the pool's own thread
+        # reaps it).
+        assert not [p for p in workers_before if not ready([p.sentinel], 0)]
+        pools.append(workers)
+        pool = make_pool(self, workers)
+        workers_before[:] = list(pool._processes.values())
+        return pool
+
+    monkeypatch.setattr(review_module.LocalRunner, "_pool", counted)
+    root = write_assessment(tmp_path / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    review = review_module.run_review(root, quarter="2026-Q3", out=tmp_path / "reports", jobs=2,
+                                      pdf=True)  # fmt: skip
+    assert review.ok, [(t.team, t.error) for t in review.failed]
+    assert pools == [2, 2]  # the first round's pool, then the second's; no retries
+    for name in REPORTS:
+        assert (review.out_dir / name).read_bytes() == (tiny_review.out_dir / name).read_bytes()
 
 
 def test_a_worker_and_a_report_kernel_start_without_the_statistics() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import itertools
 import json
 import multiprocessing
 import threading
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +425,25 @@ class Runner:
         """Release the workers."""
 
 
+#: Reports a local worker builds before it is replaced by a fresh one. A worker printing
+#: PDFs grows by about 0.7 MB a report (measured over a 300-team review: ~360 MB after the
+#: first reports, ~470 MB after 150; the chart engine's JavaScript heap and WeasyPrint's
+#: caches, which nothing hands back), its kernel by less. A 300-team review on two workers
+#: runs in three rounds; 40 teams in one. A new round costs a few seconds of warm-up.
+REPORTS_PER_WORKER = 60
+
+
+def rounds(jobs_list: list[ReportJob], most: int) -> list[list[ReportJob]]:
+    """``jobs_list`` in order, cut into the fewest rounds of at most ``most`` jobs, as even
+    as they can be (301 jobs, at most 120: 101, 100, 100), so no round is a short tail."""
+    count = max(1, -(-len(jobs_list) // max(1, most)))
+    size, extra = divmod(len(jobs_list), count)
+    cuts = [0]
+    for number in range(count):
+        cuts.append(cuts[-1] + size + (number < extra))
+    return [jobs_list[a:b] for a, b in itertools.pairwise(cuts)]
+
+
 class LocalRunner(Runner):
     """``jobs`` worker processes on this machine, each keeping one kernel warm. A worker
     that dies (killed, out of memory) fails only the report it was running: the reports
@@ -432,7 +453,8 @@ class LocalRunner(Runner):
     def __init__(self, jobs: int, pdf: bool = False) -> None:
         self.jobs = max(1, jobs)
         self.pdf = pdf  # the workers warm up what printing PDFs needs too
-        self.pools: list[ProcessPoolExecutor] = []  # every pool made, for ``close`` to wait on
+        # Every pool made, with its worker processes, for ``close`` to wait on.
+        self.pools: list[tuple[ProcessPoolExecutor, list[BaseProcess]]] = []
         self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
@@ -440,17 +462,28 @@ class LocalRunner(Runner):
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up,
                                    initargs=(self.pdf,))  # fmt: skip
-        self.pools.append(pool)
         for _ in range(workers):  # start every worker now, not when the first job arrives
             pool.submit(int)
+        # The workers, kept to wait on: a pool shut down without waiting (as ``_batch`` does,
+        # so the review goes on to its board pack) forgets them, and a later shutdown that
+        # asks to wait then returns at once.
+        self.pools.append((pool, list((getattr(pool, "_processes", None) or {}).values())))
         return pool
 
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
             prepare: Callable[[ReportJob], ReportJob] = lambda job: job) -> None:  # fmt: skip
-        pool, self.pool = self.pool or self._pool(self.jobs), None
-        for job in self._batch(pool, self.jobs, jobs_list, finished, prepare):
-            for again in self._batch(self._pool(1), 1, [job], finished, prepare):
-                finished(ReportOutput(again.key, again.name, "failed", error=WORKER_DIED))
+        """Build the reports in rounds of at most ``REPORTS_PER_WORKER`` per worker, each
+        round in a fresh pool: the workers of a long review grow (see REPORTS_PER_WORKER),
+        and one round's workers and kernels stop before the next round's start, so the
+        review's memory stays near what its first reports needed."""
+        batches = rounds(jobs_list, REPORTS_PER_WORKER * self.jobs)
+        for number, batch in enumerate(batches, start=1):
+            pool, self.pool = self.pool or self._pool(self.jobs), None
+            for job in self._batch(pool, self.jobs, batch, finished, prepare):
+                for again in self._batch(self._pool(1), 1, [job], finished, prepare):
+                    finished(ReportOutput(again.key, again.name, "failed", error=WORKER_DIED))
+            if number < len(batches):
+                self._wait(pool)  # gone before the next round's workers start
 
     @staticmethod
     def _batch(pool: ProcessPoolExecutor, workers: int, batch: list[ReportJob],
@@ -498,8 +531,20 @@ class LocalRunner(Runner):
         killed instead would leave its kernel running."""
         self.pool = None
         while self.pools:
-            self.pools.pop().shutdown(wait=True, cancel_futures=True)
+            self._wait(self.pools[-1][0])
 
+    def _wait(self, pool: ProcessPoolExecutor) -> None:
+        """Shut ``pool`` down and wait, up to ``STOP_SECONDS`` a worker, for its workers
+        (and so their kernels) to stop."""
+        pool.shutdown(wait=True, cancel_futures=True)
+        workers = next((w for made, w in self.pools if made is pool), [])
+        self.pools = [(made, w) for made, w in self.pools if made is not pool]
+        for worker in workers:  # returns once the worker has exited (whoever reaps it)
+            worker.join(STOP_SECONDS)
+
+
+#: How long to wait for a worker to stop (it shuts its kernel down first).
+STOP_SECONDS = 60
 
 WORKER_DIED = (
     "the worker process running this report died (killed, or out of memory); the previous "
