@@ -21,10 +21,11 @@ from maturity.wording import plural, verb
 
 from conftest import ALPHA_Q3, GENERIC_HEADER, TEAMS, generic_csv, run_maturity, write_assessment
 
-#: "1" on its own (not 0.1, 11 or 1,000) followed by a plural noun (not a path such as
-#: "incidents/export.csv", which a table cell holding 1 can run into).
+#: "1" on its own (not 0.1, 11 or 1,000) followed by a plural noun, perhaps after one word
+#: ("1 resolved incidents"); not a path such as "incidents/export.csv", which a table cell
+#: holding 1 can run into.
 ONE_WITH_PLURAL = re.compile(
-    r"(?<![\d.,])1 (?:rejected )?(?:rows|teams|incidents|reports|quarters|categories|phases"
+    r"(?<![\d.,])1 (?:[a-z]+ )?(?:rows|teams|incidents|reports|quarters|categories|phases"
     r"|exports|team-categories|answers|problems|claims|services|levels|files)\b(?!/)"
 )
 
@@ -55,8 +56,11 @@ def visible_text(page: Path) -> str:
 
 
 def deck_text(deck: Path) -> str:
-    shapes = (s for slide in Presentation(str(deck)).slides for s in slide.shapes)
-    return " ".join(s.text_frame.text for s in shapes if s.has_text_frame)
+    """The slides' text and their speaker notes."""
+    slides = Presentation(str(deck)).slides
+    shapes = (s for slide in slides for s in slide.shapes)
+    notes = [s.notes_slide.notes_text_frame.text for s in slides if s.has_notes_slide]
+    return " ".join([*(s.text_frame.text for s in shapes if s.has_text_frame), *notes])
 
 
 def pdf_text(pdf: Path) -> str:
@@ -77,11 +81,11 @@ ANSWERS = "team: alpha\nperiod: 2026-Q3\nanswers:\n  people.2a: yes\n"
 
 @pytest.fixture(scope="module")
 def one_of_everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One team; its export has one row with a severity no one understands, one row naming
-    a team the assessment does not know, and one incident still open (ALPHA_Q3's A5)."""
-    rows = [dict(r) for r in ALPHA_Q3]
-    rows[3]["severity"] = "catastrophic-ish"
-    rows.append({**rows[0], "incident_id": "G1", "team": "gamma", "title": "elsewhere"})
+    """One team; its export has one resolved incident in the quarter (ALPHA_Q3's A1), one
+    still open (A5) whose severity no one understands, and one row naming a team the
+    assessment does not know."""
+    resolved, still_open = dict(ALPHA_Q3[0]), {**ALPHA_Q3[4], "severity": "catastrophic-ish"}
+    rows = [resolved, still_open, {**resolved, "incident_id": "G1", "team": "gamma"}]
     root = tmp_path_factory.mktemp("wording")
     return write_assessment(
         root / "solo", {"export.csv": generic_csv(rows, GENERIC_HEADER)},
@@ -110,5 +114,6 @@ def test_a_one_team_review_never_says_1_with_a_plural(one_of_everything: Path,
     assert "1 row has a severity not understood" in texts["validate"]
     assert "1 rejected row names a team not in assessment.yaml" in texts["validate"]
     assert "1 team" in texts["index.html"] and "1 incident still open" in texts["review.pdf"]
+    assert "over 1 resolved incident;" in texts["summary.md"]
     wrong = {name: ONE_WITH_PLURAL.findall(text) for name, text in texts.items()}
     assert not {name: found for name, found in wrong.items() if found}

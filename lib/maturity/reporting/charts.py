@@ -417,8 +417,8 @@ def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChar
         .properties(width=640, height=60)
     )
     return alt.vconcat(points, overview).properties(
-        description=f"{title}: {len(data)} resolved incidents; brush the strip to zoom in time, "
-        "click a severity to keep only it."
+        description=f"{title}: {plural(len(data), 'resolved incident')}; brush the strip to "
+        "zoom in time, click a severity to keep only it."
     )
 
 

@@ -289,7 +289,8 @@ def _team_slide(deck: Any, data: ReviewQuarter, key: str, picture: bytes | None,
         ]
         notes.append("Doubtful timestamps: " + "; ".join(patterns))
     if now["resolved"] < 10:
-        notes.append(f"Only {now['resolved']} resolved incidents this quarter: the median "
+        resolved = plural(now["resolved"], "resolved incident")
+        notes.append(f"Only {resolved} this quarter: the median "
                      "alone is shown, and no change can be judged.")  # fmt: skip
     left: int = MARGIN
     if picture is not None:

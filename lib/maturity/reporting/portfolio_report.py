@@ -284,10 +284,12 @@ def data_quality(portfolio: ReviewQuarter) -> HTML:
     q = portfolio.incidents.quality()
     return block(
         Markup(
-            "<p>{} rows read from the teams' exports: <b>{}</b> used, <b>{}</b> excluded "
+            "<p>{} read from the teams' exports: <b>{}</b> used, <b>{}</b> excluded "
             "(tests, drills, duplicates), <b>{}</b> rejected (unusable). Every row is accounted "
             "for; the index lists the reasons.</p>"
-        ).format(q["rows_read"], q["rows_used"], q["rows_excluded"], q["rows_rejected"])
+        ).format(
+            plural(q["rows_read"], "row"), q["rows_used"], q["rows_excluded"], q["rows_rejected"]
+        )
     )
 
 

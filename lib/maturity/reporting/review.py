@@ -453,8 +453,8 @@ class LocalRunner(Runner):
     def __init__(self, jobs: int, pdf: bool = False) -> None:
         self.jobs = max(1, jobs)
         self.pdf = pdf  # the workers warm up what printing PDFs needs too
-        # Every pool made, with its worker processes, for ``close`` to wait on.
-        self.pools: list[tuple[ProcessPoolExecutor, list[BaseProcess]]] = []
+        # Every pool made and not yet waited for, with its worker processes.
+        self.pools: dict[ProcessPoolExecutor, list[BaseProcess]] = {}
         self.pool: ProcessPoolExecutor | None = self._pool(self.jobs)
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
@@ -467,7 +467,7 @@ class LocalRunner(Runner):
         # The workers, kept to wait on: a pool shut down without waiting (as ``_batch`` does,
         # so the review goes on to its board pack) forgets them, and a later shutdown that
         # asks to wait then returns at once.
-        self.pools.append((pool, list((getattr(pool, "_processes", None) or {}).values())))
+        self.pools[pool] = list((getattr(pool, "_processes", None) or {}).values())
         return pool
 
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
@@ -530,17 +530,15 @@ class LocalRunner(Runner):
         print a traceback (its exit hook races the pool's own shutdown), and a worker
         killed instead would leave its kernel running."""
         self.pool = None
-        while self.pools:
-            self._wait(self.pools[-1][0])
+        for pool in list(self.pools):
+            self._wait(pool)
 
     def _wait(self, pool: ProcessPoolExecutor) -> None:
         """Shut ``pool`` down and wait, up to ``STOP_SECONDS`` a worker, for its workers
         (and so their kernels) to stop."""
         pool.shutdown(wait=True, cancel_futures=True)
-        workers = next((w for made, w in self.pools if made is pool), [])
-        self.pools = [(made, w) for made, w in self.pools if made is not pool]
-        for worker in workers:  # returns once the worker has exited (whoever reaps it)
-            worker.join(STOP_SECONDS)
+        for worker in self.pools.pop(pool, []):
+            worker.join(STOP_SECONDS)  # returns once it has exited, whoever reaps it
 
 
 #: How long to wait for a worker to stop (it shuts its kernel down first).

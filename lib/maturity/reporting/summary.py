@@ -63,7 +63,7 @@ def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
     headline = (
         f"Median time to recover {format_minutes(now['mttr_median'], unit)}"
         + (f" ({interval})" if interval else "")
-        + f" over {now['resolved']} resolved incidents; 90th percentile "
+        + f" over {plural(now['resolved'], 'resolved incident')}; 90th percentile "
         f"{format_minutes(now['mttr_p90'], unit)}; {now['open']} still open."
     )
     changes = change_lines(data)

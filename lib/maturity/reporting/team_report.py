@@ -184,8 +184,10 @@ def findings(report: TeamQuarter) -> HTML:
             if cell["n"]
         ]
         entries.append(
-            Markup("Recovery targets met: <b>{}</b> of {} incidents with a target ({}).").format(
-                format_share(now["slo_attainment"]), now["slo_attainment_n"], "; ".join(parts)
+            Markup("Recovery targets met: <b>{}</b> of {} with a target ({}).").format(
+                format_share(now["slo_attainment"]),
+                plural(now["slo_attainment_n"], "incident"),
+                "; ".join(parts),
             )
         )
     return block(items(entries))
@@ -262,9 +264,9 @@ def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
     unattributed = int(report.review.incidents.ledger["team"].isna().sum())
     parts: list[Markup | str] = [
         Markup(
-            "<p>{} rows read for this team, all quarters: <b>{}</b> used, <b>{}</b> excluded, "
+            "<p>{} read for this team, all quarters: <b>{}</b> used, <b>{}</b> excluded, "
             "<b>{}</b> rejected.</p>"
-        ).format(len(ledger), used, excluded, rejected)
+        ).format(plural(len(ledger), "row"), used, excluded, rejected)
     ]
     problems = ledger[ledger["action"] != USED]
     if len(problems):
