@@ -103,9 +103,9 @@ def test_measures_json_has_design_shape(tiny_assessment: Path) -> None:
     assert all(set(r) >= DESIGN_MEASURE_KEYS | STATISTICS_KEYS for r in rows.values())
     alpha = rows[("alpha", "2026-Q3")]
     # 4 resolved: no distribution-free 90% interval of the median exists (null, not narrow)
-    assert alpha["mttr_median_ci"] is None and alpha["km_median"] == 20.0
+    assert alpha["mttr_median_ci"] is None and alpha["km_median"] == 25.0 == alpha["mttr_median"]
     assert alpha["change_qoq"] == {
-        "verdict": "insufficient_data", "ratio": None, "min_detectable": None,
+        "verdict": "insufficient_data", "ratio": None, "ratio_ci": None, "min_detectable": None,
         "min_detectable_rise": None, "p_value": None, "q_value": None,
     }  # fmt: skip
     assert payload["statistics"]["dora_bands"]["year"] == 2021
@@ -243,7 +243,8 @@ def test_measures_json_is_strict_json_with_as_of(make_assessment) -> None:
     payload = json.loads(run.stdout, parse_constant=refuse)
     assert payload["statistics"]["as_of"] == "2026-08-01T00:00:00+00:00"
     q3 = next(r for r in payload["measures"] if r["team"] == "alpha" and r["period"] == "2026-Q3")
-    assert q3["change_qoq"]["ratio"] is None and q3["change_qoq"]["verdict"] == "worsened"
+    # issue 21.4: a verdict is never without its ratio; zeros stand for under a grid step
+    assert q3["change_qoq"]["verdict"] == "worsened" and q3["change_qoq"]["ratio"] > 1
     assert set(q3["change_qoq"]) >= {"verdict", "ratio", "min_detectable", "q_value"}
 
 

@@ -105,7 +105,7 @@ RULE_CASES = [
     ("measurement.2a", "recovery_time_share", 0.0, 0.01),
     ("measurement.3a", "recovery_time_share", 0.89, 0.9),
     ("measurement.4a", "lifecycle_complete_share", 0.79, 0.8),
-    ("measurement.5b", "yoy_median_ratio", 1.0, 0.99),
+    ("measurement.5b", "yoy_slower", 1.0, 0.0),
 ]
 
 
@@ -117,6 +117,22 @@ def test_every_evidence_rule_on_both_sides_and_without_data(statement, fact, bad
     assert verdict == CONTRADICTED and "n = 100" in reason
     assert judge(rule, facts(**{fact: good}, **extra), {})[0] == SUPPORTED
     assert judge(rule, facts(**{fact: None}), {})[0] == NO_DATA
+
+
+@pytest.mark.parametrize(("statement", "fact", "bad", "good"), RULE_CASES)
+def test_no_rule_judges_on_a_handful_of_incidents(statement, fact, bad, good) -> None:
+    """Issue 21.10: "contradicted" from n = 3, and measurement.4a "supported" with no
+    resolved incident at all. Under 10 incidents a fact is shown but judges nothing."""
+    rule = RUBRIC.evidence[statement]
+    extra = {"slo_configured": 1.0} if statement == "measurement.4a" else {}
+    for value in (bad, good):
+        few = {fact: Fact(value, 3), **{k: Fact(v, 1, needs_incidents=False)
+                                        for k, v in extra.items()}}  # fmt: skip
+        verdict, reason = judge(rule, few, {})
+        assert verdict == NO_DATA and "too few incidents" in reason and "n = 3" in reason
+    none = {fact: Fact(None, 0), **{k: Fact(v, 1, needs_incidents=False)
+                                    for k, v in extra.items()}}  # fmt: skip
+    assert judge(rule, none, {})[0] == NO_DATA
 
 
 def test_measurement_4a_needs_slos() -> None:

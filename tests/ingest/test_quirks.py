@@ -101,7 +101,9 @@ def test_quirk_05_negative_durations(make_assessment) -> None:
 
     records = to_records(measures_by_team_quarter(loaded.incidents))
     alpha = next(r for r in records if r["team"] == "alpha")
-    assert alpha["escalate_median"] is None  # a clock skew is left out, not counted as 0
+    # acknowledged before detected: 0 minutes, counted as out of order (DESIGN.md, issue 21.9)
+    assert alpha["escalate_median"] == 0.0 and alpha["escalate_median_n"] == 1
+    assert alpha["data_trust"]["out_of_order"]["escalate"] == 1
 
 
 def test_quirk_06_vendor_durations_that_disagree() -> None:

@@ -73,13 +73,43 @@ def test_grid_covers_every_team_and_quarter(table: pd.DataFrame) -> None:
     ]  # fmt: skip
 
 
-def test_negative_phases_are_left_out(tiny_assessment: Path) -> None:
+PHASE_ENDS = {
+    # phase measure: (start, end) timestamps; A1 has every one of them
+    "escalate_median": ("detected_at", "acknowledged_at"),
+    "respond_median": ("acknowledged_at", "mitigated_at"),
+    "fix_median": ("mitigated_at", "resolved_at"),
+    "comms_latency_median": ("detected_at", "notified_at"),
+}
+
+
+@pytest.mark.parametrize("phase", sorted(PHASE_ENDS))
+def test_a_phase_out_of_order_counts_as_zero_and_is_counted(tiny_assessment: Path, phase) -> None:
+    """Issue 21.9: phase medians dropped negative durations silently (mitigated before
+    acknowledged: auto-mitigation), moving respond_median by 26%. DESIGN.md: such a phase
+    counts as 0 minutes and data_trust counts it as out of order, for every phase."""
     incidents = load_incidents(tiny_assessment).incidents.copy()
-    # A clock skew: acknowledged a minute before detection.
+    before = row(measures_by_team_quarter(incidents), "alpha", "2026-Q3")
+    start, end = PHASE_ENDS[phase]
     a1 = incidents["incident_id"] == "A1"
-    incidents.loc[a1, "acknowledged_at"] = incidents.loc[a1, "detected_at"] - pd.Timedelta("1min")
+    incidents.loc[a1, end] = incidents.loc[a1, start] - pd.Timedelta("1min")
+    table = measures_by_team_quarter(incidents)
+    alpha = row(table, "alpha", "2026-Q3")
+    assert alpha[f"{phase}_n"] == before[f"{phase}_n"]  # nothing dropped
+    values = [0.0]  # A1's phase, now counted as 0 minutes
+    others = incidents[(incidents["team"] == "alpha") & ~a1 & (incidents["quarter"] == "2026-Q3")]
+    values += list(((others[end] - others[start]).dt.total_seconds() / 60).dropna())
+    assert alpha[phase] == pytest.approx(np.median(values))
+    name = phase.removesuffix("_median")
+    assert alpha["data_trust"]["out_of_order"][name] == 1
+    assert alpha["data_trust"]["phase_out_of_order"] > 0
+
+
+def test_auto_mitigation_moves_respond_median_as_zero(tiny_assessment: Path) -> None:
+    incidents = load_incidents(tiny_assessment).incidents.copy()
+    a1 = incidents["incident_id"] == "A1"  # acknowledged 10:02, now mitigated 10:01
+    incidents.loc[a1, "mitigated_at"] = incidents.loc[a1, "acknowledged_at"] - pd.Timedelta("1min")
     alpha = row(measures_by_team_quarter(incidents), "alpha", "2026-Q3")
-    assert alpha["escalate_median_n"] == 2 and alpha["escalate_median"] == 5.0
+    assert alpha["respond_median_n"] == 2 and alpha["respond_median"] == 5.5  # (0 + 11) / 2
 
 
 def test_row_order_does_not_matter(tiny_assessment: Path) -> None:
@@ -98,11 +128,12 @@ def test_statistics_hand_computed(tiny_assessment: Path) -> None:
     settings = MeasureSettings(timezone="Europe/London", slo_minutes={1: 15, 2: 15, 3: 60})
     table = measures_by_team_quarter(load_incidents(tiny_assessment).incidents, settings=settings)
     alpha = row(table, "alpha", "2026-Q3")
-    assert alpha["slo_attainment"] == 0.5 and alpha["slo_attainment_n"] == 4
-    assert alpha["slo_attainment_by_severity"]["2"] == {"attainment": 0.0, "n": 1, "target": 15.0}
+    # 2 of 4 met, but a share of 4 says little: null under 10 (issue 21.10), counts kept
+    assert alpha["slo_attainment"] is None and alpha["slo_attainment_n"] == 4
+    assert alpha["slo_attainment_by_severity"]["2"] == {"attainment": None, "n": 1, "target": 15.0}
     # Kaplan-Meier: A5 open (censored at the data's last timestamp, its own detection);
-    # 10 -> 3/4 unrecovered, 20 -> 1/2: median 20.
-    assert alpha["km_median"] == 20.0
+    # 10 -> 3/4 unrecovered, 20 -> 1/2 until 30: the middle, 25, as the median of the four.
+    assert alpha["km_median"] == 25.0 == alpha["mttr_median"]
     # No distribution-free 90% interval of a median from 4 values: the widest, [10, 100],
     # covers with probability 1 - 2/16 = 87.5%, so there is none to print.
     assert alpha["mttr_median_ci"] is None and alpha["mttr_p90_ci"] is None

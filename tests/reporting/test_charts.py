@@ -146,3 +146,15 @@ def test_chart_summaries_count_one_in_the_singular() -> None:
     volume = charts.incident_volume(measures, title="V").to_dict()["description"]
     assert "V: 1 incident in 2026-Q2" in volume
     assert "1 incidents" not in volume
+
+
+def test_a_trend_with_one_quarter_of_medians_says_it_once() -> None:
+    """Issue 21.11: "9.2 h in 2025-Q4 (n = 6) and 9.2 h in 2025-Q4 (n = 6)"."""
+    measures = pd.DataFrame(
+        {"period": ["2025-Q3", "2025-Q4"], "incidents": [0, 6], "open": [0, 0],
+         "resolved": [0, 6], "mttr_median": [None, 552.0], "mttr_p90": [None, 700.0],
+         "mttr": [None, 560.0], "mttr_median_ci_low": [None, 400.0],
+         "mttr_median_ci_high": [None, 650.0]}
+    )  # fmt: skip
+    summary = charts.recovery_trend(measures, title="T").to_dict()["description"]
+    assert summary.count("in 2025-Q4") == 1, summary

@@ -58,6 +58,7 @@ def test_headline_and_record_are_the_organisation(example: ReviewQuarter) -> Non
 def test_movers_are_exactly_the_changes_beyond_noise(example: ReviewQuarter) -> None:
     """Every team whose change survives the FDR control is named, and no other."""
     from maturity.measures.stats import FALSE_DISCOVERY_RATE
+    from maturity.reporting.formatting import format_change
 
     page = portfolio_report.movers(example).data
     named = 0
@@ -72,7 +73,7 @@ def test_movers_are_exactly_the_changes_beyond_noise(example: ReviewQuarter) -> 
             if real:
                 named += 1
                 assert sentence in page, sentence
-                assert f"{change['ratio']:.0%} of what it was" in page
+                assert f"recovery times typically {format_change(change['ratio'])}" in page
             else:
                 assert f"<b>{escape(team.name)}</b> {change['verdict']} since" not in page
     assert named >= 2  # the example's Payments and Search tell their stories

@@ -12,9 +12,17 @@ rests on. A fact with nothing to rest on is None ("no data"), never 0.
 ``lifecycle_complete_share`` share of resolved incidents with all five lifecycle timestamps
                             (started, detected, acknowledged, mitigated, resolved)
 ``slo_configured``          1 when ``slo_minutes`` is set in assessment.yaml, else 0
-``yoy_median_ratio``        median recovery of the four quarters / the four before; None
-                            under 10 resolved incidents in either
+``yoy_median_ratio``        the typical change of recovery time from the four quarters
+                            before to the four ending with the assessed one: the
+                            Hodges-Lehmann ratio of the change test (``stats.compare``);
+                            None under 10 resolved incidents in either
+``yoy_slower``              1 when that test finds recovery slower beyond noise (q < 0.10,
+                            Benjamini-Hochberg across the teams assessed together), else 0;
+                            None where ``yoy_median_ratio`` is
 =========================== ===================================================================
+
+A fact resting on fewer than ``MIN_EVIDENCE`` incidents (10) is too thin to judge a claim:
+it is shown with its count, and its rules give "no data" (``Fact.enough``).
 """
 
 from __future__ import annotations
@@ -22,15 +30,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from maturity.measures import stats
 from maturity.measures.engine import recovery_minutes
-from maturity.measures.stats import MIN_RESOLVED
 from maturity.measures.trust import doubtful_fields, window_trust
 from maturity.periods import quarter_range, shift_quarter
 from maturity.wording import plural
 
 WINDOW = 4
+#: Fewer incidents than this behind a fact: too few to judge a claim by it.
+MIN_EVIDENCE = stats.MIN_RESOLVED
 LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 
 
@@ -44,6 +55,16 @@ class Fact:
     # Why the timestamps the fact rests on are doubtful (``maturity.measures.trust``), in
     # words; empty when they look recorded as things happened.
     doubt: str = ""
+    # What backs the value, in words, where a number alone does not say it (the change
+    # test behind ``yoy_slower``).
+    detail: str = ""
+    # A fact of the configuration (``slo_configured``) needs no incidents.
+    needs_incidents: bool = True
+
+    @property
+    def enough(self) -> bool:
+        """Whether the fact rests on enough incidents to judge a claim (``MIN_EVIDENCE``)."""
+        return self.value is not None and (not self.needs_incidents or self.n >= MIN_EVIDENCE)
 
 
 #: The timestamps each timestamp-based fact rests on.
@@ -51,6 +72,7 @@ LEANS_ON = {
     "recovery_time_share": ("resolved_at",),
     "lifecycle_complete_share": ("started_at", "mitigated_at", "resolved_at"),
     "yoy_median_ratio": ("detected_at", "resolved_at"),
+    "yoy_slower": ("detected_at", "resolved_at"),
 }
 
 
@@ -85,11 +107,61 @@ def _lifecycle(resolved: pd.DataFrame) -> Fact:
     return Fact(float(resolved[list(LIFECYCLE)].notna().all(axis=1).mean()), len(resolved))
 
 
-def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
-               timezone: str = "UTC") -> dict[str, Fact]:  # fmt: skip
-    """The evidence facts of one team's incidents (``IncidentSet.incidents`` rows)."""
+def windows(quarter: str) -> tuple[list[str], list[str]]:
+    """The four quarters ending with ``quarter``, and the four before them."""
     window = quarter_range(shift_quarter(quarter, 1 - WINDOW), quarter)
     before = quarter_range(shift_quarter(quarter, 1 - 2 * WINDOW), shift_quarter(quarter, -WINDOW))
+    return window, before
+
+
+def year_on_year(by_team: dict[str, pd.DataFrame], quarter: str) -> dict[str, dict[str, Fact]]:
+    """``yoy_median_ratio`` and ``yoy_slower`` of every team at once: the change test of the
+    measures (``stats.compare``) on each team's recovery times over the four quarters ending
+    with ``quarter`` against the four before, q-values across the teams together (as the
+    measures' verdicts are across the teams of a period)."""
+    window, before = windows(quarter)
+    teams = sorted(by_team)
+    values, codes = [], []
+    for side, quarters in ((0, window), (1, before)):
+        for i, team in enumerate(teams):
+            rows = by_team[team]
+            times = recovery_minutes(rows[rows["quarter"].isin(quarters)]).dropna().to_numpy()
+            values.append(times)
+            codes.append(np.full(len(times), side * len(teams) + i))
+    flat = np.concatenate(values) if values else np.array([])
+    grouped = stats.sort_by_group(
+        flat, np.concatenate(codes) if codes else np.array([], np.int64), 2 * len(teams)
+    )
+    now = grouped.regroup(np.arange(len(teams)))
+    then = grouped.regroup(np.arange(len(teams), 2 * len(teams)))
+    change = stats.compare(now, then)
+    q_values = stats.benjamini_hochberg(change.p_value, np.zeros(len(teams), np.int64))
+    verdicts = stats.verdicts(change.p_value, q_values, change.ratio)
+    facts = {}
+    for i, team in enumerate(teams):
+        n = int(min(now.counts[i], then.counts[i]))
+        if not change.enough[i] or not np.isfinite(change.ratio[i]):
+            facts[team] = {"yoy_median_ratio": Fact(None, n), "yoy_slower": Fact(None, n)}
+            continue
+        detail = (
+            f"typical ratio {change.ratio[i]:.2f}, 90% interval "
+            f"{change.ratio_low[i]:.2f} to {change.ratio_high[i]:.2f}, q = {q_values[i]:.2g}; "
+            f"{verdicts[i].replace('_', ' ')}"
+        )
+        facts[team] = {
+            "yoy_median_ratio": Fact(float(change.ratio[i]), n, detail=detail),
+            "yoy_slower": Fact(1.0 if verdicts[i] == stats.WORSENED else 0.0, n, detail=detail),
+        }
+    return facts
+
+
+def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
+               timezone: str = "UTC",
+               yearly: dict[str, Fact] | None = None) -> dict[str, Fact]:  # fmt: skip
+    """The evidence facts of one team's incidents (``IncidentSet.incidents`` rows).
+    ``yearly``: this team's ``year_on_year`` facts, when the teams were tested together
+    (else the team is tested alone)."""
+    window, _ = windows(quarter)
     recent = incidents[incidents["quarter"].isin(window)]
     resolved = recent[recent["resolved_at"].notna()]
     facts = {
@@ -100,7 +172,7 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
             float(recent["resolved_at"].notna().mean()) if len(recent) else None, len(recent)
         ),
         "lifecycle_complete_share": _lifecycle(resolved),
-        "slo_configured": Fact(1.0 if slo_configured else 0.0, 1),
+        "slo_configured": Fact(1.0 if slo_configured else 0.0, 1, needs_incidents=False),
     }
     # Facts resting on doubtful timestamps say so (the window's data-trust profile).
     trust = window_trust(recent, timezone)
@@ -108,14 +180,9 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
         doubt = _doubt(trust, name)
         if doubt and facts[name].value is not None:
             facts[name] = replace(facts[name], doubt=doubt)
-    earlier = incidents[incidents["quarter"].isin(before)]
-    now_times = recovery_minutes(recent).dropna()
-    then_times = recovery_minutes(earlier).dropna()
-    enough = len(now_times) >= MIN_RESOLVED and len(then_times) >= MIN_RESOLVED
-    ratio = float(now_times.median() / then_times.median()) if enough else None
-    facts["yoy_median_ratio"] = Fact(
-        ratio,
-        min(len(now_times), len(then_times)),
-        doubt=_doubt(trust, "yoy_median_ratio") if enough else "",
-    )
+    if yearly is None:
+        yearly = year_on_year({"team": incidents}, quarter)["team"]
+    for name, fact in yearly.items():
+        doubt = _doubt(trust, name) if fact.value is not None else ""
+        facts[name] = replace(fact, doubt=doubt)
     return facts

@@ -4,11 +4,12 @@ recommendations."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from maturity.assessment.answers import AnswerProblem, load_quarter_answers
-from maturity.assessment.evidence import Fact, team_facts
+from maturity.assessment.evidence import Fact, team_facts, year_on_year
 from maturity.assessment.rubric import Rubric, load_rubric
 from maturity.assessment.scoring import TeamScore, recommendations, score_team
 from maturity.errors import PeriodError
@@ -41,8 +42,11 @@ class TeamMaturity:
 
     def to_json(self) -> dict[str, Any]:
         data = self.score.to_json()
-        data["facts"] = {k: {"value": None if f.value is None else round(f.value, 4), "n": f.n}
-                         for k, f in self.facts.items()}  # fmt: skip
+        data["facts"] = {
+            k: {"value": None if f.value is None or not math.isfinite(f.value)
+                else round(f.value, 4), "n": f.n}
+            for k, f in self.facts.items()
+        }  # fmt: skip
         data["recommendations"] = self.recommendations
         data["history"] = self.history
         data["change"] = self.change
@@ -78,9 +82,17 @@ def assess_quarter(
     by_team = {str(k): rows for k, rows in frame.groupby("team", sort=False, observed=True)}
     no_rows = frame.iloc[0:0]
 
+    yearly: dict[str, dict[str, dict[str, Fact]]] = {}
+
     def facts_for(team: str, period: str) -> dict[str, Fact]:
+        # The year-over-year test of every team at once, once per period: its q-values are
+        # across the teams, as the measures' verdicts are.
+        if period not in yearly:
+            yearly[period] = year_on_year(by_team, period)
+        none = {"yoy_median_ratio": Fact(None, 0), "yoy_slower": Fact(None, 0)}
         return team_facts(by_team.get(team, no_rows), period, slo_configured=slo,
-                          timezone=assessment.timezone)  # fmt: skip
+                          timezone=assessment.timezone,
+                          yearly=yearly[period].get(team, none))  # fmt: skip
 
     earlier: dict[str, list[dict[str, Any]]] = {}
     for period in (q for q in answered if q < quarter):

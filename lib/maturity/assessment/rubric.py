@@ -58,6 +58,9 @@ class EvidenceRule:
     claim: str
     describe: str
     format: str = "percent"  # how {value} and {threshold} read: percent, ratio or number
+    # How a consistent fact reads, where the value alone does not say it ({detail}: what
+    # backs the fact, as the test behind ``yoy_slower``); default: value and threshold.
+    supports: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ def parse_rubric(data: Any, where: str) -> Rubric:
         evidence[statement] = EvidenceRule(
             statement, tuple(conditions), str(rule.get("claim", statement)),
             str(rule.get("describe", "{value}")), str(rule.get("format", "number")),
+            str(rule.get("supports", "")),
         )  # fmt: skip
     return Rubric(
         id=str(data["id"]),

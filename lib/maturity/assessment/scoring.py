@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from maturity.assessment.answers import AnswerSheet
-from maturity.assessment.evidence import Fact
+from maturity.assessment.evidence import MIN_EVIDENCE, Fact
 from maturity.assessment.rubric import Condition, EvidenceRule, Rubric
 from maturity.ingest.record import timestamp_names
 
@@ -106,7 +106,12 @@ def _format(value: float, style: str) -> str:
 
 def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
           thresholds: Mapping[str, Any]) -> tuple[str, str]:  # fmt: skip
-    """The verdict on one statement's claim, and the sentence that explains it."""
+    """The verdict on one statement's claim, and the sentence that explains it.
+
+    A condition contradicts the claim only on a fact resting on enough incidents
+    (``Fact.enough``); the claim is consistent with the data only where its first fact
+    does; anything else is "no data", saying why (no incidents, too few, or timestamps
+    the exports cannot carry)."""
     override = thresholds.get(rule.statement)
     conditions = []
     for i, condition in enumerate(rule.when):
@@ -116,25 +121,39 @@ def judge(rule: EvidenceRule, facts: Mapping[str, Fact],
         elif override is not None and not isinstance(override, Mapping) and i == 0:
             threshold = float(override)
         conditions.append(Condition(condition.fact, condition.op, threshold, condition.describe))
-    known = [(c, facts.get(c.fact)) for c in conditions]
-    first = conditions[0]
-    for condition, fact in known:
-        if fact is not None and fact.value is not None and condition.holds(fact.value):
-            text = (condition.describe or rule.describe).format(
-                value=_format(fact.value, rule.format),
-                threshold=_format(condition.threshold, rule.format),
-            )
+
+    def words(template: str, condition: Condition, fact: Fact) -> str:
+        return template.format(
+            value=_format(fact.value, rule.format) if fact.value is not None else "",
+            threshold=_format(condition.threshold, rule.format),
+            detail=fact.detail,
+        )
+
+    for condition in conditions:
+        fact = facts.get(condition.fact)
+        if fact is not None and fact.enough and condition.holds(fact.value):  # type: ignore[arg-type]
+            text = words(condition.describe or rule.describe, condition, fact)
             return CONTRADICTED, f"{rule.claim}: {text} (n = {fact.n}){_doubt_note(fact)}"
+    first = conditions[0]
     fact = facts.get(first.fact)
     if fact is not None and fact.unavailable:
         return NO_DATA, (
             f"{rule.claim}: cannot be checked from these exports (they carry no "
             f"{timestamp_names(fact.unavailable)} time)"
         )
-    if all(fact is None or fact.value is None for _, fact in known):
-        return NO_DATA, f"{rule.claim}: no incident data to check it against"
     if fact is None or fact.value is None:
-        return SUPPORTED, f"{rule.claim}: consistent with the incident data"
+        return NO_DATA, f"{rule.claim}: no incident data to check it against"
+    if not fact.enough:
+        return NO_DATA, (
+            f"{rule.claim}: too few incidents to check it (n = {fact.n}; a check needs at "
+            f"least {MIN_EVIDENCE})"
+        )
+    if rule.supports:
+        shown = words(rule.supports, first, fact)
+        return SUPPORTED, (
+            f"{rule.claim}: consistent with the incident data ({shown}, n = {fact.n})"
+            f"{_doubt_note(fact)}"
+        )
     shown = _format(fact.value, rule.format)
     return SUPPORTED, (
         f"{rule.claim}: consistent with the incident data ({shown}; contradicted when "

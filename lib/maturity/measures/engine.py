@@ -21,36 +21,42 @@ Definitions (DESIGN.md "The key measures"); every duration is in **minutes**:
 ``comms_latency_median``    median ``notified_at - detected_at``
 ==========================  ===================================================================
 
-Each phase median uses the incidents that have both of its timestamps; a negative phase
-(a clock skew between tools, say) is left out of that phase, not clamped to zero. Every
-figure has its count beside it (``<measure>_n``). A measure with no data is null (NaN here,
-``null`` in JSON), never 0.
+Each phase median uses the incidents that have both of its timestamps; a phase that ends
+before it starts (mitigated before acknowledged: automation stopped the impact before a
+person acknowledged) counts as 0 minutes, never dropped, and ``data_trust`` counts it as out
+of order (``maturity.measures.trust``). Every figure has its count beside it
+(``<measure>_n``). A measure with no data is null (NaN here, ``null`` in JSON), never 0.
 
 Statistics (``maturity.measures.stats`` says how each is computed):
 
 ``mttr_median_ci_low/high``, ``mttr_p90_ci_low/high``
-    90% distribution-free interval of the median and 90th percentile (order statistics
-    chosen from the binomial law, so coverage is at least 90% for any distribution); null
-    where no such interval exists in the sample (the 90th percentile of 10 incidents).
+    90% distribution-free interval of the median and 90th percentile: the shortest pair of
+    order statistics whose coverage, from the binomial law, is at least 90% for any
+    distribution (tails may be unequal); null where no such interval exists in the sample
+    (the median under 5 incidents, the 90th percentile under 22).
 ``km_median``
     Kaplan-Meier median time to recover, counting open incidents as still running
     (censored at the data's as-of time: ``as_of`` in assessment.yaml, else the latest
-    timestamp in the data, ``effective_as_of``); null when over half
-    are still open.
+    timestamp in the data, ``effective_as_of``); the middle of the stretch where the curve
+    sits at exactly one half, so it equals ``mttr_median`` when nothing is open; null when
+    more than half are still open or the curve does not reach one half.
 ``insufficient_data``
     fewer than 10 resolved incidents: figures are indications, not trends.
 ``change_qoq_*``, ``change_yoy_*``
-    the quarter against the one before and the same quarter a year before: ``verdict``,
-    ``ratio`` (median now / then, the effect the test measures), ``min_detectable`` and
-    ``min_detectable_rise``, ``p_value``, and ``q_value``: Benjamini-Hochberg across the
-    teams of the period (``ALL`` is its own family).
+    the quarter against the one before and the same quarter a year before, by the
+    Mann-Whitney rank test (``stats.compare``): ``verdict`` (``improved`` / ``worsened``
+    only where ``q_value`` < 0.10), ``ratio`` (the Hodges-Lehmann ratio now / then, the
+    effect the test measures) with ``ratio_low`` / ``ratio_high`` (90%),
+    ``min_detectable`` and ``min_detectable_rise``, ``p_value``, and ``q_value``:
+    Benjamini-Hochberg across the teams of the period and lag (``ALL`` is its own family).
 ``dora_band``
     elite / high / medium / low from ``mttr_median`` (bands and their report year in
     ``MeasureSettings.dora``).
 ``slo_attainment``
     share of incidents whose severity has a target (``slo_minutes``) that recovered within
     it; an open incident already past its target counts as missed, one not yet past it is
-    left out. Per severity: ``slo_sev<N>_attainment`` and ``_n``.
+    left out; null under 10 such incidents (``_n`` still counts them). Per severity:
+    ``slo_sev<N>_attainment`` and ``_n``, with the same minimum.
 ``incidents_per_week``
     incidents / (days in the quarter / 7).
 ``impact_minutes``
@@ -186,9 +192,11 @@ def _rows(incidents: pd.DataFrame, settings: MeasureSettings, as_of: float) -> _
         km_order = sorter.submit(stats.event_first_order, km_times, is_resolved)
         phases = {}
         for phase in PHASES:
+            # A phase that ends before it starts (mitigated before acknowledged: automation
+            # stopped the impact before anyone looked) took no time: 0, never dropped;
+            # ``data_trust`` counts it as out of order.
             duration = minutes[phase.end] - minutes[phase.start]
-            duration[duration < 0] = np.nan
-            phases[phase.name] = duration
+            phases[phase.name] = np.maximum(duration, 0.0)
         flags = {}
         for rate in RATES:
             known = incidents[rate.flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -229,9 +237,11 @@ class Tally:
 
 def _grouped(
     rows: _Rows, codes: np.ndarray, groups: int, group_quarter: np.ndarray,
-    weeks: np.ndarray, settings: MeasureSettings,
+    weeks: np.ndarray, settings: MeasureSettings, strata: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:  # fmt: skip
-    """Every measure for one grouping: ``codes`` gives each incident's group (-1: none)."""
+    """Every measure for one grouping: ``codes`` gives each incident's group (-1: none).
+    ``strata``: for a grouping of several teams (the organisation), each incident's team
+    code, so that changes compare every team with itself (``stats.compare``)."""
     out: dict[str, np.ndarray] = {}
     tally = Tally(codes, groups)
     count = tally()
@@ -270,14 +280,13 @@ def _grouped(
             out[rate] = tally(rows.flags_filled[rate]) / n
         out[f"{rate}_n"] = n
 
-    medians = stats.Medians(resolved, out["mttr_median"], *stats.log_median_se(recovered))
+    # The verdicts and q-values follow in ``_decide``, once every grouping's p-values are in.
+    changes = _Changes(rows, codes, groups, group_quarter, recovered, strata)
     for lag in CHANGES:
-        earlier = np.where(group_quarter >= lag.quarters, np.arange(groups) - lag.quarters, -1)
-        change = stats.compare_medians(medians, medians.shifted(earlier))
-        for part in ("verdict", "ratio", "min_detectable", "min_detectable_rise", "p_value"):
+        change = changes.compare(lag.quarters)
+        for part in ("ratio", "ratio_low", "ratio_high", "min_detectable",
+                     "min_detectable_rise", "p_value"):  # fmt: skip
             out[f"change_{lag.name}_{part}"] = getattr(change, part)
-        # One family per quarter: the teams (or team and breakdown values) compared at once.
-        out[f"change_{lag.name}_q_value"] = stats.benjamini_hochberg(change.p_value, group_quarter)
 
     out["insufficient_data"] = resolved < stats.MIN_RESOLVED
     # A band is a claim about the typical incident: not from fewer than 10 resolved.
@@ -292,6 +301,53 @@ def _grouped(
     out["impact_minutes"] = np.where(resolved > 0, tally(rows.impact_filled), np.nan)
     out["impact_minutes_n"] = resolved
     return out
+
+
+class _Changes:
+    """The comparisons of one grouping with its earlier quarters. Without strata each group
+    is compared with the same unit's group ``lag`` quarters before; with strata (the
+    organisation), each group's teams are compared team by team and combined."""
+
+    def __init__(
+        self,
+        rows: _Rows,
+        codes: np.ndarray,
+        groups: int,
+        group_quarter: np.ndarray,
+        recovered: stats.Sorted,
+        strata: np.ndarray | None,
+    ) -> None:
+        self.groups, self.group_quarter, self.recovered = groups, group_quarter, recovered
+        self.strata: tuple[stats.Sorted, np.ndarray, np.ndarray, int] | None = None
+        if strata is None:
+            return
+        # One stratum per (group, team) that has a resolved incident; team -1 (none) is
+        # a stratum of its own.
+        width = int(strata.max(initial=-1)) + 2
+        key = np.where((codes >= 0) & rows.is_resolved, codes * width + strata + 1, -1)
+        present = np.unique(key[key >= 0])
+        stratum = np.where(key >= 0, np.searchsorted(present, key), -1)
+        order, counts, starts = stats.group_order(rows.km_times, stratum, len(present),
+                                                  rows.km_order)  # fmt: skip
+        sorted_ = stats.Sorted(rows.km_times[order], starts, counts)
+        self.strata = (sorted_, present, present // width, width)
+
+    def compare(self, lag: int) -> stats.Change:
+        earlier = np.where(self.group_quarter >= lag, np.arange(self.groups) - lag, -1)
+        if self.strata is None:
+            return stats.compare(self.recovered, self.recovered.regroup(earlier))
+        sorted_, present, group_of, width = self.strata
+        # The same team lag quarters before (the groups of one unit are consecutive).
+        wanted = present - lag * width
+        found = np.searchsorted(present, wanted)
+        found = np.minimum(found, len(present) - 1)
+        same = (present[found] == wanted) & (self.group_quarter[group_of] >= lag)
+        then = sorted_.regroup(np.where(same, found, -1))
+        resolved = self.recovered.counts
+        enough = (resolved >= stats.MIN_RESOLVED) & (
+            np.where(earlier >= 0, resolved[np.maximum(earlier, 0)], 0) >= stats.MIN_RESOLVED
+        )
+        return stats.compare(sorted_, then, test_of=group_of, tests=self.groups, enough=enough)
 
 
 def measures_by_team_quarter(
@@ -342,7 +398,7 @@ def measures_by_team_quarter(
         ends = np.minimum(ends, as_of_minutes)
     weeks = np.maximum(ends - starts, 0.0) / (7 * 24 * 60)
 
-    def level(labels: list[str], level_team: np.ndarray) -> pd.DataFrame:
+    def level(labels: list[str], level_team: np.ndarray, strata: np.ndarray | None) -> pd.DataFrame:
         in_level = (level_team >= 0) & (quarter_code >= 0)
         if by is None:  # every team gets rows, with or without incidents
             units = np.arange(len(labels))
@@ -354,7 +410,8 @@ def measures_by_team_quarter(
             unit_of_row[in_level] = found
         codes = np.where(in_level, unit_of_row * n_quarters + quarter_code, -1)
         group_quarter = np.tile(np.arange(n_quarters), len(units))
-        out = _grouped(rows, codes, len(units) * n_quarters, group_quarter, weeks, settings)
+        out = _grouped(rows, codes, len(units) * n_quarters, group_quarter, weeks, settings,
+                       strata)  # fmt: skip
         units = np.asarray(units)
         frame = pd.DataFrame(
             {"team": np.repeat(np.array(labels, dtype=object)[units // len(by_labels)], n_quarters)}
@@ -369,10 +426,14 @@ def measures_by_team_quarter(
     # The organisation (ALL) and its teams are two groupings of the same rows, computed side
     # by side: numpy's sorts and counts and pandas' grouped medians release the GIL, so on
     # a machine with two cores each grouping gets one.
-    levels = (([ALL_TEAMS], np.zeros(len(incidents), np.int64)), (teams, team_code))
+    # The organisation's changes compare teams with themselves: its strata are the teams.
+    levels = (
+        ([ALL_TEAMS], np.zeros(len(incidents), np.int64), team_code),
+        (teams, team_code, None),
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         frames = list(pool.map(lambda args: level(*args), levels))
-    table = pd.concat(frames, ignore_index=True)
+    table = _decide(pd.concat(frames, ignore_index=True))
     if by is not None:
         table = table[table["incidents"] > 0].reset_index(drop=True)
         return table[_column_order(table, by)]
@@ -380,6 +441,23 @@ def measures_by_team_quarter(
     trust = trust_table(incidents, teams, quarters, settings.timezone, ALL_TEAMS)
     table = table.merge(trust, on=["team", "period"], how="left", sort=False)
     return table[_column_order(table, by)]
+
+
+def _decide(table: pd.DataFrame) -> pd.DataFrame:
+    """Each change's q-value and verdict. One family per period and lag: every comparison
+    the period reports, the teams' (or team and breakdown values') and the organisation's,
+    so that with hundreds of teams neither a team nor the organisation is called a mover by
+    chance more than one time in ten (a one-team organisation's q is its p: its team and
+    the organisation then ask the same question)."""
+    families = pd.factorize(table["period"])[0]
+    for lag in CHANGES:
+        name = f"change_{lag.name}"
+        p_value = table[f"{name}_p_value"].to_numpy(dtype=float)
+        q_value = stats.benjamini_hochberg(p_value, families)
+        ratio = table[f"{name}_ratio"].to_numpy(dtype=float)
+        table[f"{name}_verdict"] = stats.verdicts(p_value, q_value, ratio)
+        table[f"{name}_q_value"] = q_value
+    return table
 
 
 def _slo_rows(
@@ -411,7 +489,8 @@ def _slo(
     tally = Tally(codes, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         n = tally(rows.slo_known).astype(np.int64)
-        out["slo_attainment"] = tally(met) / n
+        # A share of a handful says little: none under the same minimum as the medians.
+        out["slo_attainment"] = np.where(n >= stats.MIN_RESOLVED, tally(met) / n, np.nan)
         out["slo_attainment_n"] = n
         # One pass for every severity: group x severity (1-5) cells.
         cell = np.where(codes >= 0, codes * 6 + rows.slo_severity, -1)
@@ -419,7 +498,10 @@ def _slo(
         n_cell = by_cell(rows.slo_known).reshape(groups, 6)
         met_cell = by_cell(met).reshape(groups, 6)
         for level in sorted(slo_minutes):
-            out[f"slo_sev{level}_attainment"] = met_cell[:, level] / n_cell[:, level]
+            share = met_cell[:, level] / n_cell[:, level]
+            out[f"slo_sev{level}_attainment"] = np.where(
+                n_cell[:, level] >= stats.MIN_RESOLVED, share, np.nan
+            )
             out[f"slo_sev{level}_n"] = n_cell[:, level].astype(np.int64)
             out[f"slo_sev{level}_target"] = np.full(groups, float(slo_minutes[level]))
 

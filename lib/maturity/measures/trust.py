@@ -17,7 +17,12 @@ Per team and quarter (of detection), over the incidents used:
   - ``resolved_last_day``: resolved on the last day of a quarter, in the organisation's
     time zone (of resolved incidents): closed for the quarter's figures;
   - ``detected_before_started``: detected before the impact started (of incidents with
-    both): one of the two is wrong.
+    both): one of the two is wrong;
+  - ``phase_out_of_order``: a later lifecycle phase ends before it starts (acknowledged
+    before detected, mitigated before acknowledged, resolved before mitigated, notified
+    before detected; of incidents with any of those pairs): often automation stopping the
+    impact before a person acknowledged. The phase counts as 0 minutes in its median
+    (DESIGN.md), and ``out_of_order`` says how many of each phase.
 
 ``doubtful`` lists the patterns past their threshold (``THRESHOLDS``, with at least
 ``MIN_CASES`` cases), each naming the field it casts doubt on.
@@ -43,10 +48,20 @@ THRESHOLDS: dict[str, tuple[float, str, str]] = {
     "zero_duration": (0.1, "resolved_at", "resolved the moment it was detected"),
     "whole_hour": (0.3, "resolved_at", "recovery times of exactly whole hours (typed in?)"),
     "bulk_closure": (0.1, "resolved_at",
-                     f"closed with {BULK_MINUTE} or more others in the same minute"),
+                     f"closed with {BULK_MINUTE - 1} or more others in the same minute"),
     "resolved_last_day": (0.15, "resolved_at", "resolved on the quarter's last day"),
     "detected_before_started": (0.1, "started_at", "detected before the impact started"),
+    "phase_out_of_order": (0.5, "acknowledged_at",
+                           "a phase ending before it began (e.g. mitigated before acknowledged)"),
 }  # fmt: skip
+
+#: The phases whose order ``phase_out_of_order`` checks: (name, start, end).
+ORDERED_PHASES = (
+    ("escalate", "detected_at", "acknowledged_at"),
+    ("respond", "acknowledged_at", "mitigated_at"),
+    ("fix", "mitigated_at", "resolved_at"),
+    ("comms_latency", "detected_at", "notified_at"),
+)
 
 PATTERNS = tuple(THRESHOLDS)
 
@@ -87,6 +102,18 @@ def incident_patterns(incidents: pd.DataFrame, timezone: str) -> pd.DataFrame:
     both_start = (started.notna() & detected.notna()).to_numpy()
     out["detected_before_started_n"] = both_start
     out["detected_before_started"] = both_start & (detected < started).fillna(False).to_numpy()
+    any_pair = np.zeros(len(incidents), bool)
+    any_reversed = np.zeros(len(incidents), bool)
+    for name, start, end in ORDERED_PHASES:
+        first = incidents.get(start, pd.Series(pd.NaT, index=incidents.index))
+        last = incidents.get(end, pd.Series(pd.NaT, index=incidents.index))
+        pair = (first.notna() & last.notna()).to_numpy()
+        reversed_ = pair & (last < first).fillna(False).to_numpy()
+        out[f"out_of_order_{name}"] = reversed_
+        any_pair |= pair
+        any_reversed |= reversed_
+    out["phase_out_of_order_n"] = any_pair
+    out["phase_out_of_order"] = any_reversed
     return out.astype(bool)
 
 
@@ -127,6 +154,9 @@ def profile(raw: dict[str, Any]) -> dict[str, Any]:
             doubtful.append({"pattern": pattern, "field": field, "share": share,
                              "cases": cases, "of": of, "meaning": meaning})  # fmt: skip
     result["doubtful"] = doubtful
+    result["out_of_order"] = {
+        name: int(raw.get(f"trust_out_of_order_{name}", 0) or 0) for name, _, _ in ORDERED_PHASES
+    }
     return result
 
 

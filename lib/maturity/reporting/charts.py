@@ -137,11 +137,17 @@ def _trend_summary(frame: pd.DataFrame, title: str, unit: str) -> str:
         f"{MIN_RESOLVED} resolved incidents."
         if small else ""
     )  # fmt: skip
+
+    def median_in(row: pd.Series) -> str:
+        return (
+            f"{format_minutes(row['mttr_median'], unit)} in {row['period']} "
+            f"(n = {int(row['resolved'])})"
+        )
+
+    if len(medians) == 1:  # one quarter with a median: said once (issue 21.11)
+        return f"{title}: the median time to recover was {median_in(first)}.{caveat}"
     return (
-        f"{title}: the median time to recover was {format_minutes(first['mttr_median'], unit)} "
-        f"in {first['period']} (n = {int(first['resolved'])}) and "
-        f"{format_minutes(last['mttr_median'], unit)} in {last['period']} "
-        f"(n = {int(last['resolved'])}).{caveat}"
+        f"{title}: the median time to recover was {median_in(first)} and {median_in(last)}.{caveat}"
     )
 
 

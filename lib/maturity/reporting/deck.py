@@ -28,7 +28,14 @@ from maturity.assessment.rubric import load_rubric
 from maturity.measures.definitions import ALL_TEAMS
 from maturity.periods import shift_quarter
 from maturity.reporting import charts, portfolio_report, theme
-from maturity.reporting.formatting import format_interval, format_minutes, unit_of
+from maturity.reporting.formatting import (
+    format_change,
+    format_interval,
+    format_minutes,
+    format_q,
+    unit_of,
+)
+from maturity.reporting.method import method_note
 from maturity.reporting.quarter import ReviewQuarter
 from maturity.reporting.summary import change_lines, listed
 from maturity.wording import plural
@@ -38,15 +45,11 @@ MARGIN = int(Inches(0.5))
 #: Pixels per inch of a chart picture: sharp on a projector, small in the file.
 PICTURE_DPI = 150
 
-METHOD_NOTES = (
-    "How to read these figures. Time to recover runs from detection to full recovery. The "
-    "median is the typical incident, the 90th percentile a bad day; the mean (the standard's "
-    "MTTR) moves with a few long incidents. The 90% interval around a median is "
-    "distribution-free (order statistics). A change is called only when its q-value, "
-    "controlled across all teams for false discoveries, is below 0.10; otherwise the "
-    "difference is within what chance produces. Open incidents count as still running "
-    "(Kaplan-Meier). Maturity levels are ordinal: teams are counted per level, never "
-    "averaged; a claim the incident data contradicts counts at most as 'partly'."
+#: Speaker notes on how to read the figures: the reports' method note, and how maturity is
+#: counted.
+MATURITY_NOTE = (
+    "Maturity levels are ordinal: teams are counted per level, never averaged; a claim the "
+    "incident data contradicts counts at most as 'partly'."
 )
 
 
@@ -160,7 +163,7 @@ def _title_slide(deck: Any, data: ReviewQuarter) -> None:
     )
     _notes(slide, "The quarterly review of how well the organisation recovers from failure, "
                   "from its own incident data and each team's answers to the standard's "
-                  "maturity rubric. " + METHOD_NOTES)  # fmt: skip
+                  "maturity rubric. " + _method(data))  # fmt: skip
 
 
 def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
@@ -184,7 +187,7 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
         lines.append(f"Maturity supported by the data: {level_counts(Counter(levels))}")
     slide = _slide(deck, f"{data.quarter}: how fast the organisation recovers")
     _bullets(slide, lines)
-    _notes(slide, METHOD_NOTES)
+    _notes(slide, _method(data))
 
 
 def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
@@ -197,9 +200,10 @@ def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
                  "The incident data contradicts no claim.", 4),
     ]  # fmt: skip
     _bullets(slide, lines, size=16)
-    _notes(slide, "A team 'changed' only when its median moved by more than chance explains, "
-                  "with the false-discovery rate controlled across all teams (q < 0.10): at "
-                  "most one in ten such verdicts is expected to be a fluke. A contradicted "
+    _notes(slide, "A team 'changed' only when its recovery times moved by more than chance "
+                  "explains, with the false-discovery rate controlled across all teams and "
+                  "the organisation (q < 0.10): at most one in ten such verdicts is expected "
+                  "to be a fluke. A contradicted "
                   "claim is a 'yes' or 'partly' the team's own incidents over the last four "
                   "quarters do not bear out; it counts at most as 'partly'.")  # fmt: skip
 
@@ -228,7 +232,17 @@ def _heatmap_slide(deck: Any, data: ReviewQuarter, picture: bytes | None) -> Non
         _bullets(slide, ["No questionnaire answers this quarter: maturity not assessed."])
     _notes(slide, "Each cell: the level the team's incident data supports in that category, "
                   "darker for higher; where the team claimed more, the cell reads "
-                  "claimed→supported. Levels are ordinal. " + METHOD_NOTES)  # fmt: skip
+                  "claimed→supported. Levels are ordinal. " + _method(data))  # fmt: skip
+
+
+def _method(data: ReviewQuarter) -> str:
+    """How to read the figures (``maturity.reporting.method``) and how maturity counts."""
+    return (
+        "How to read these figures. "
+        + method_note(len(data.organisation.teams))
+        + " "
+        + (MATURITY_NOTE)
+    )
 
 
 def _fit(shape: Any, width: int, height: int) -> None:
@@ -255,14 +269,15 @@ def _team_slide(deck: Any, data: ReviewQuarter, key: str, picture: bytes | None,
     earlier = shift_quarter(data.quarter, -4)
     change = now["change_yoy"]
     if change["verdict"] in ("improved", "worsened"):
-        lines.append(f"Against {earlier}: {change['verdict']} beyond noise "
-                     f"(median now {change['ratio']:.0%} of then)")  # fmt: skip
+        typical, q_text = format_change(change["ratio"]), format_q(change["q_value"])
+        lines.append(f"Against {earlier}: {change['verdict']} beyond noise (recovery times "
+                     f"typically {typical}, {q_text})")  # fmt: skip
     elif change["verdict"] == "no_detectable_change":
         lines.append(f"Against {earlier}: no detectable change")
     else:
         lines.append(f"Against {earlier}: too few resolved incidents to judge")
     assessment = data.maturity.get(key)
-    notes = [METHOD_NOTES]
+    notes = [_method(data)]
     if assessment is not None:
         rubric = load_rubric()
         overall = assessment.score.overall

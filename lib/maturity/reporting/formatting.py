@@ -68,3 +68,38 @@ def format_range(interval: list[float] | None, unit: str | None = None) -> str:
     unit = unit or unit_of(interval)
     low, high = (format_minutes(v, unit) for v in interval)
     return f"{low}–{high}"
+
+
+def format_change(ratio: float | None) -> str:
+    """A change of recovery time (a ratio now / then) for people: ``35% shorter``, ``20%
+    longer``, ``2.5 times as long``, ``about the same`` (under half a percent either way);
+    ``—`` for no ratio."""
+    if ratio is None or _missing(ratio):
+        return MISSING
+    if abs(ratio - 1) < 0.005:
+        return "about the same"
+    if ratio < 1:
+        return f"{1 - ratio:.0%} shorter"
+    if ratio < 2:
+        return f"{ratio - 1:.0%} longer"
+    return f"{ratio:.1f} times as long"
+
+
+def format_change_range(interval: list[float] | None) -> str:
+    """A ratio's interval in the words of ``format_change``: ``12% to 52% shorter``, ``from
+    12% shorter to 20% longer`` (empty when there is none)."""
+    if not interval or any(_missing(v) for v in interval):
+        return ""
+    low, high = interval
+    if high < 1 and abs(high - 1) >= 0.005:  # both shorter: the smaller drop first
+        return f"{1 - high:.0%} to {format_change(low)}"
+    if low > 1 and abs(low - 1) >= 0.005 and high < 2:
+        return f"{low - 1:.0%} to {format_change(high)}"
+    return f"from {format_change(low)} to {format_change(high)}"
+
+
+def format_q(q_value: float | None) -> str:
+    """A q-value for people: ``q = 0.03``, ``q < 0.001``."""
+    if q_value is None or _missing(q_value):
+        return ""
+    return "q < 0.001" if q_value < 0.001 else f"q = {q_value:.2g}"

@@ -17,15 +17,24 @@ from maturity.measures.stats import FALSE_DISCOVERY_RATE as FDR
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
 from maturity.reporting.board_pack import level_counts
-from maturity.reporting.formatting import MISSING, format_interval, format_minutes, unit_of
+from maturity.reporting.formatting import (
+    MISSING,
+    format_change,
+    format_change_range,
+    format_interval,
+    format_minutes,
+    format_q,
+    unit_of,
+)
 from maturity.reporting.html import Markup, block, card, cards, items, paragraph, table
+from maturity.reporting.method import method_sentences
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import ReviewQuarter, load_review_quarter
 from maturity.reporting.team_report import change_sentence
 from maturity.wording import plural
 
 __all__ = ["ReviewQuarter", "data_quality", "headline", "load_review_quarter", "maturity_chart",
-           "record", "team_table", "title_block", "where_to_invest"]  # fmt: skip
+           "method", "record", "team_table", "title_block", "where_to_invest"]  # fmt: skip
 
 
 def across(teams: int) -> str:
@@ -63,7 +72,9 @@ def headline(portfolio: ReviewQuarter) -> HTML:
     for lag in CHANGES:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)
         before = portfolio.row(ALL_TEAMS, earlier)["mttr_median"]
-        sentences.append(change_sentence(now[f"change_{lag.name}"], earlier, before))
+        sentences.append(
+            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
+        )
     return block(cards(parts), items(sentences))
 
 
@@ -91,21 +102,16 @@ def mover_entries(portfolio: ReviewQuarter) -> list[Markup]:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)
         for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
             change = portfolio.row(key)[f"change_{lag.name}"]
-            q_value = change["q_value"]
-            if (
-                change["verdict"] in ("improved", "worsened")
-                and q_value is not None
-                and (q_value < FDR)
-            ):
-                q_text = "q < 0.01" if q_value < 0.01 else f"q = {q_value:.2f}"
-                entries.append(
-                    Markup(
-                        "<b>{}</b> {} since {}: its median time to recover is now {} of what "
-                        "it was ({})."
-                    ).format(
-                        team.name, change["verdict"], earlier, f"{change['ratio']:.0%}", q_text
-                    )
+            if change["verdict"] not in ("improved", "worsened"):
+                continue  # a verdict is given only where q < FDR (maturity.measures.stats)
+            interval = format_change_range(change.get("ratio_ci"))
+            entries.append(
+                Markup("<b>{}</b> {} since {}: recovery times typically {}{} ({}).").format(
+                    team.name, change["verdict"], earlier, format_change(change["ratio"]),
+                    f", 90% interval {interval}" if interval else "",
+                    format_q(change["q_value"]),
                 )
+            )  # fmt: skip
     return entries
 
 
@@ -121,11 +127,18 @@ def movers(portfolio: ReviewQuarter) -> HTML:
     entries: list[Markup | str] = [*mover_entries(portfolio)] or [NO_MOVERS]
     note = paragraph(
         f"A change counts when its q-value, controlled across "
-        f"{across(len(portfolio.organisation.teams))}, is below {FDR:.2f}: at most one in ten "
-        "such verdicts is expected to be a fluke.",
+        f"{across(len(portfolio.organisation.teams))} and the organisation as a whole, is "
+        f"below {FDR:.2f}: at most one in ten such verdicts is expected to be a fluke. The "
+        "test compares every incident's recovery time (Mann-Whitney), so rounded, tied or "
+        "zero-minute times cannot make a change on their own.",
         "note",
     )
     return block(items(entries), note)
+
+
+def method(portfolio: ReviewQuarter) -> HTML:
+    """How the figures are computed (``maturity.reporting.method``)."""
+    return block(items(method_sentences(len(portfolio.organisation.teams))))
 
 
 def contradicted_entries(portfolio: ReviewQuarter) -> list[Markup]:

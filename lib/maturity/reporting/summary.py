@@ -51,7 +51,8 @@ def change_lines(data: ReviewQuarter) -> list[str]:
     for lag in CHANGES:
         earlier = shift_quarter(data.quarter, -lag.quarters)
         before = data.row(ALL_TEAMS, earlier)["mttr_median"]
-        lines.append(plain(change_sentence(now[f"change_{lag.name}"], earlier, before)))
+        sentence = change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
+        lines.append(plain(sentence))
     return lines
 
 

@@ -20,16 +20,22 @@ from maturity.ingest.record import TIMESTAMP_COLUMNS, timestamp_names
 from maturity.measures.definitions import CHANGES, PHASES, RATES
 from maturity.measures.engine import recovery_minutes
 from maturity.measures.records import to_records
+from maturity.measures.stats import MIN_RESOLVED
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
 from maturity.reporting.formatting import (
     MISSING,
+    format_change,
+    format_change_range,
     format_interval,
     format_minutes,
+    format_q,
     format_range,
     format_share,
+    unit_of,
 )
 from maturity.reporting.html import Markup, block, card, cards, items, join, paragraph, table
+from maturity.reporting.method import method_sentences
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import TeamQuarter
 from maturity.wording import plural
@@ -44,6 +50,7 @@ __all__ = [
     "maturity_chart",
     "maturity_levels",
     "maturity_section",
+    "method",
     "phase_table",
     "practice_table",
     "quarter_table",
@@ -114,29 +121,46 @@ def headline(report: TeamQuarter) -> HTML:
     return block(cards(parts), note)
 
 
-def change_sentence(change: dict[str, Any], earlier: str, earlier_median: float | None) -> Markup:
-    """One plain sentence on whether the median moved beyond noise since ``earlier``."""
+def change_sentence(
+    change: dict[str, Any],
+    earlier: str,
+    earlier_median: float | None,
+    now_median: float | None = None,
+) -> Markup:
+    """One plain sentence on whether recovery times moved beyond noise since ``earlier``:
+    the verdict (beyond noise means a q-value under 0.10, ``maturity.measures.stats``), the
+    typical change with its 90% interval, and for no change what size of change the data
+    could have shown."""
     verdict = change["verdict"]
     if verdict == "insufficient_data":
         return Markup("Against {}: too few resolved incidents to judge a change "
                       "(under 10 in a quarter).").format(earlier)  # fmt: skip
-    ratio, detectable = change["ratio"], change["min_detectable"]
-    moved = ""
-    if ratio is not None and earlier_median is not None:
-        moved = f" (median {format_minutes(earlier_median)} then, {ratio:.0%} of it now)"
-    if verdict in ("improved", "worsened"):
-        direction = "faster" if verdict == "improved" else "slower"
-        return Markup("Against {}{}: <b>{}</b>, recovery is {} beyond noise (p = {}).").format(
-            earlier, moved, verdict, direction, f"{change['p_value']:.2g}"
-        )
-    rise = change.get("min_detectable_rise")
-    reach = (
-        f"; at these volumes only a drop of {1 - detectable:.0%} or a rise of "
-        f"{rise - 1:.0%} or more would show"
-        if detectable is not None and rise is not None
-        else ""
+    medians = ""
+    if earlier_median is not None:
+        unit = unit_of([earlier_median, now_median])  # one unit for the pair
+        medians = f" (median {format_minutes(earlier_median, unit)} then"
+        medians += f", {format_minutes(now_median, unit)} now)" if now_median is not None else ")"
+    typical = format_change(change.get("ratio"))
+    interval = format_change_range(change.get("ratio_ci"))
+    effect = f"recovery times typically {typical}" + (
+        f" (90% interval: {interval})" if interval else ""
     )
-    return Markup("Against {}{}: <b>no detectable change</b>{}.").format(earlier, moved, reach)
+    if verdict in ("improved", "worsened"):
+        return Markup("Against {}{}: <b>{}</b> beyond noise, {}; {}.").format(
+            earlier, medians, verdict, effect, format_q(change.get("q_value"))
+        )
+    drop, rise = change.get("min_detectable"), change.get("min_detectable_rise")
+    if drop is not None and rise is not None:
+        rise_text = f"a rise of {rise - 1:.0%}" if rise < 2 else f"a rise to {rise:.1f} times"
+        reach = (
+            f"; at these volumes only a drop of {1 - drop:.0%} or {rise_text} or more would "
+            "show reliably"
+        )
+    else:
+        reach = "; at these volumes no change of scale would show reliably (too many zeros)"
+    return Markup("Against {}{}: <b>no detectable change</b>, {}, within noise{}.").format(
+        earlier, medians, effect, reach
+    )
 
 
 def findings(report: TeamQuarter) -> HTML:
@@ -147,20 +171,30 @@ def findings(report: TeamQuarter) -> HTML:
     for lag in CHANGES:
         earlier = shift_quarter(report.quarter, -lag.quarters)
         before = by_period.get(earlier, {}).get("mttr_median")
-        entries.append(change_sentence(now[f"change_{lag.name}"], earlier, before))
-    if now["open"]:
-        km = now["km_median"]
-        km_text = (
-            f"the Kaplan-Meier median is {format_minutes(km)}"
-            if km is not None
-            else "over half may still be running, so the median is not known yet"
+        entries.append(
+            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
         )
+    if now["open"]:
+        km, resolved_median = now["km_median"], now["mttr_median"]
         them = "them" if now["open"] != 1 else "it"
         verb = "are" if now["open"] != 1 else "is"
-        entries.append(
-            f"{plural(now['open'], 'incident')} {verb} still open. Counting {them} as still "
-            f"running rather than dropping {them}, {km_text}."
-        )
+        if km is None:
+            km_text = (
+                f"with more than half of the quarter's {plural(now['incidents'], 'incident')} "
+                "still open (or too few recovered), the median time to recover is not known "
+                "yet"
+            )
+        else:
+            alone = (
+                f" ({format_minutes(resolved_median)} over the resolved ones alone)"
+                if resolved_median is not None and abs(km - resolved_median) > 1e-9
+                else ", the same as over the resolved ones alone"
+            )
+            km_text = (
+                f"counting {them} as still running rather than dropping {them}, the "
+                f"Kaplan-Meier median is {format_minutes(km)}{alone}"
+            )
+        entries.append(f"{plural(now['open'], 'incident')} {verb} still open: {km_text}.")
     if now["dora_band"]:
         bands = report.review.settings.dora
         entries.append(
@@ -176,20 +210,29 @@ def findings(report: TeamQuarter) -> HTML:
             )
         )
     slo = now.get("slo_attainment_by_severity") or {}
-    if now.get("slo_attainment") is not None:
+    if now.get("slo_attainment_n"):
         parts = [
             f"SEV{level} {format_share(cell['attainment'])} of {cell['n']} within "
             f"{format_minutes(cell['target'])}"
+            if cell["attainment"] is not None
+            else f"SEV{level}: {plural(cell['n'], 'incident')}, too few to judge"
             for level, cell in slo.items()
             if cell["n"]
         ]
-        entries.append(
-            Markup("Recovery targets met: <b>{}</b> of {} with a target ({}).").format(
-                format_share(now["slo_attainment"]),
-                plural(now["slo_attainment_n"], "incident"),
-                "; ".join(parts),
+        if now.get("slo_attainment") is not None:
+            entries.append(
+                Markup("Recovery targets met: <b>{}</b> of {} with a target ({}).").format(
+                    format_share(now["slo_attainment"]),
+                    plural(now["slo_attainment_n"], "incident"),
+                    "; ".join(parts),
+                )
             )
-        )
+        else:
+            entries.append(
+                f"Recovery targets: only {plural(now['slo_attainment_n'], 'incident')} with a "
+                f"target and a known outcome this quarter, too few to judge (at least "
+                f"{MIN_RESOLVED} are needed)."
+            )
     return block(items(entries))
 
 
@@ -466,6 +509,8 @@ TRUST_WORDS = {
     "bulk_closure": "were closed with two or more others in the same minute",
     "resolved_last_day": "were resolved on the quarter's last day",
     "detected_before_started": "were detected before their impact started",
+    "phase_out_of_order": "had a phase end before it began (e.g. mitigated before "
+    "acknowledged), counted as 0 minutes",
 }
 
 
@@ -505,6 +550,12 @@ def data_trust(report: TeamQuarter) -> HTML:
         table(rows, ["Pattern", "Share", "of n", "Doubt"], text_columns=(0, 3)),
         paragraph(f"Incidents carrying each timestamp in {report.quarter}: {covered}."),
     )
+
+
+def method(report: TeamQuarter) -> HTML:
+    """How the figures are computed: what "beyond noise", the intervals and the typical
+    change mean (``maturity.reporting.method``)."""
+    return block(items(method_sentences(len(report.organisation.teams))))
 
 
 def maturity_chart(report: TeamQuarter) -> alt.Chart | None:
