@@ -122,6 +122,29 @@ WORDS = {"y": "yes", "p": "partly", "n": "no", "-": "no", "a": "n/a"}
 TARGETS = {"payments": {"technology": 4, "measurement": 5}, "search": {"process": 4}}
 
 
+#: What ``maturity fetch`` reads from assessment.yaml, shown commented out: which source,
+#: which filters, which environment variable holds each secret (never the secret itself).
+FETCH_EXAMPLE = """
+# Incidents straight from the tools' APIs (README "Fetch from your tools"): uncomment a
+# source, set its variables in the environment, run `maturity fetch SOURCE assessments/example`.
+# fetch:
+#   pagerduty:
+#     teams: [PQ9K7I8]               # PagerDuty team ids (optional; services: [...] too)
+#     token_env: PAGERDUTY_TOKEN     # the variable that holds the API token (the default)
+#   jira:
+#     projects: [OPS]
+#     jql: issuetype = Incident
+#     team_field: customfield_10001  # the custom field naming the team (default: project)
+#   servicenow:
+#     assignment_groups: [Data Platform]
+#     query: active=true^ORactive=false
+#   opsgenie:
+#     query: tag:production
+#   incidentio:
+#     team_field: Affected Team
+"""
+
+
 def _lerp(pair: tuple[float, float], t: float) -> float:
     return pair[0] + (pair[1] - pair[0]) * t
 
@@ -242,6 +265,7 @@ def write_assessment(out: Path, seed: int) -> None:
     (out / "assessment.yaml").write_text(
         "# The bundled example organisation, written by scripts/make_example.py.\n"
         + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
+        + FETCH_EXAMPLE
     )
 
     # Three teams send their incident tool's own export; the rest keep a shared spreadsheet.

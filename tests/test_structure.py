@@ -15,6 +15,7 @@ LAYERS = {
     "maturity.organisation": 1,
     "maturity.settings": 1,
     "maturity.ingest": 2,
+    "maturity.fetch": 2,  # the tools' APIs into archives the ingest reads
     "maturity.measures": 3,
     "maturity.assessment": 4,
     "maturity.reporting": 5,

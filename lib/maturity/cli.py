@@ -291,6 +291,35 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from maturity.fetch import run_fetch, source_module
+    from maturity.organisation import load_organisation
+
+    module = source_module(args.source)  # an unknown source: one line, before anything else
+    organisation = load_organisation(args.path)
+    result = run_fetch(module.NAME, organisation, since=args.since, until=args.until,
+                       base_url=args.base_url, progress=not args.quiet)  # fmt: skip
+    kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(result.by_kind.items())
+                      if n and not k.endswith("_count"))  # fmt: skip
+    waits = (f"; {plural(result.waits, 'rate-limit wait')} ({result.waited:.0f} s)"
+             if result.waits else "")  # fmt: skip
+    what = (f"changes since {result.manifest['runs'][-1]['changed_since']}"
+            if result.mode == "incremental"
+            else f"{result.window.since:%Y-%m-%d} to {result.window.until:%Y-%m-%d}")  # fmt: skip
+    print(safe_text(
+        f"{module.TITLE}: {what}: {plural(result.pages, 'page')} ({kinds or 'no items'}) in "
+        f"{result.seconds:.1f} s{waits}"
+    ))  # fmt: skip
+    manifest = result.manifest
+    where = organisation.relative(result.folder)
+    print(safe_text(
+        f"archive {where}: {plural(manifest['page_count'], 'page')}, "
+        f"{plural(manifest['item_count'], 'item')} from {plural(len(manifest['runs']), 'run')}; "
+        f"next: maturity validate {args.path}"
+    ))  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maturity",
@@ -333,6 +362,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="assessment folder: checks the team key and takes the team's name",
     )
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser(
+        "fetch", help="pull incidents from a tool's API into incidents/fetched/<source>/"
+    )
+    p.add_argument("source", metavar="SOURCE",
+                   help="pagerduty, opsgenie, jira, servicenow or incidentio")  # fmt: skip
+    p.add_argument("path", metavar="PATH", help="assessment folder")
+    p.add_argument("--since", metavar="DATE",
+                   help="start of the window (default: two years back on the first fetch; "
+                        "afterwards only what changed since the last)")  # fmt: skip
+    p.add_argument("--until", metavar="DATE", help="end of the window (default: now)")
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the API's address (default: the vendor's, or the instance variable)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("review", help="the whole quarterly review: reports for every team")
     p.add_argument("path", metavar="PATH", help="assessment folder")

@@ -19,6 +19,8 @@ import yaml
 from maturity.errors import ConfigError, InputFileError
 
 ASSESSMENT_FILE = "assessment.yaml"
+#: The folder under ``incidents/`` where ``maturity fetch`` keeps its archives.
+FETCHED = "fetched"
 INCIDENT_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -61,6 +63,8 @@ class Organisation:
     as_of: pd.Timestamp | None = None  # when the exports were taken (UTC); None: from the data
     severity_map: dict[str, int] = field(default_factory=dict)  # for every source
     warnings: tuple[str, ...] = ()  # settings ignored (unknown keys), shown by the CLI
+    # ``fetch:``: per source, its variables (role -> name), base URL and filters
+    fetch: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -103,6 +107,8 @@ class Organisation:
         root = self.root.resolve()
         entries: list[tuple[Path, str | None]] = []
         for path in sorted(folder.iterdir()):
+            if path.name == FETCHED and path.is_dir() and not path.is_symlink():
+                continue  # archives of maturity fetch: fetched_archives
             if path.name.startswith(".") or path.suffix.lower() not in INCIDENT_SUFFIXES:
                 if not path.name.startswith("."):
                     entries.append((path, "not a .csv or .xlsx export"))
@@ -122,6 +128,20 @@ class Organisation:
             else:
                 entries.append((path, None))
         return entries
+
+    @property
+    def fetched_dir(self) -> Path:
+        return self.root / "incidents" / FETCHED
+
+    def fetched_archives(self) -> list[Path]:
+        """The archives ``maturity fetch`` wrote: ``incidents/fetched/<source>/`` folders
+        holding a manifest, sorted by source."""
+        if not self.fetched_dir.is_dir():
+            return []
+        return sorted(
+            p for p in self.fetched_dir.iterdir()
+            if p.is_dir() and not p.is_symlink() and (p / "manifest.json").is_file()
+        )  # fmt: skip
 
     def source_settings(self, path: Path) -> SourceSettings:
         """The ``sources:`` entry for ``path``, or defaults when it has none."""
@@ -321,6 +341,18 @@ def load_organisation(path: str | Path) -> Organisation:
         as_of=_as_of(spec.as_of, file, timezone),
         severity_map=dict(spec.severity_map),
         warnings=tuple(spec.warnings),
+        fetch={
+            name: {
+                "variables": source.variables(),
+                "base_url": source.base_url,
+                "filters": {
+                    k: v
+                    for k, v in source.model_dump().items()
+                    if k != "base_url" and v not in (None, [])
+                },
+            }
+            for name, source in spec.fetch.items()
+        },
     )
 
 

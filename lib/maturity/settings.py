@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from maturity.errors import ConfigError
@@ -110,6 +111,59 @@ class SourceSpec(_Spec):
         raise ValueError("must be true or false")
 
 
+#: The tools ``maturity fetch`` reads (``fetch:`` keys).
+FETCH_SOURCES = ("pagerduty", "opsgenie", "jira", "servicenow", "incidentio")
+#: Keys of ``fetch: <source>:`` that would hold a secret itself: refused, never stored.
+SECRET_KEYS = frozenset({"token", "password", "secret", "key", "api_key", "apikey", "api_token"})
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class FetchSpec(_Spec):
+    """One source under ``fetch:``: its base URL, filters, and ``<role>_env`` keys naming the
+    environment variables that hold its credentials (``token_env: PD_READ_TOKEN``)."""
+
+    base_url: str | None = None
+    services: Names = []
+    teams: Names = []
+    projects: Names = []
+    assignment_groups: Names = []
+    query: Annotated[str | None, BeforeValidator(_text)] = None
+    jql: Annotated[str | None, BeforeValidator(_text)] = None
+    team_field: str | None = None
+    service_field: str | None = None
+    acknowledged_statuses: Names = []
+    mitigated_statuses: Names = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        problems = []
+        for key, given in value.items():
+            name = str(key).lower()
+            if name in SECRET_KEYS:
+                problems.append(
+                    f"{key}: never put a secret in assessment.yaml; keep it in an environment "
+                    f"variable and name that variable with {name}_env"
+                )
+            elif name.endswith("_env") and not (
+                isinstance(given, str) and VARIABLE_NAME.match(given)
+            ):
+                problems.append(f"{key}: must name an environment variable (got {_short(given)})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    def variables(self) -> dict[str, str]:
+        """Role -> environment variable, from the ``<role>_env`` keys."""
+        return {k.removesuffix("_env"): str(v) for k, v in (self.model_extra or {}).items()
+                if k.endswith("_env")}  # fmt: skip
+
+    def unknown_keys(self, prefix: str = "") -> list[str]:
+        return [k for k in super().unknown_keys(prefix) if not k.endswith("_env")]
+
+
 class AssessmentSpec(_Spec):
     """``assessment.yaml``, as DESIGN.md describes it."""
 
@@ -126,6 +180,17 @@ class AssessmentSpec(_Spec):
     evidence_thresholds: dict[str, Any] = {}  # statement id -> number, or {fact: number}
     dora_bands: dict[str, Any] | None = None
     severity_map: SeverityMap = {}
+    fetch: dict[str, FetchSpec] = {}
+
+    @field_validator("fetch")
+    @classmethod
+    def _fetch_sources(cls, fetch: dict[str, FetchSpec]) -> dict[str, FetchSpec]:
+        unknown = [key for key in fetch if key not in FETCH_SOURCES]
+        if unknown:
+            raise ValueError(
+                f"unknown source {unknown[0]!r}; maturity fetch reads {', '.join(FETCH_SOURCES)}"
+            )
+        return fetch
 
     @field_validator("evidence_thresholds")
     @classmethod

@@ -86,10 +86,10 @@ def _doubt(trust: dict[str, Any], fact: str) -> str:
 def unavailable_timestamps(incidents: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, ...]:
     """Those of ``columns`` that no incident has and that no export format of these incidents
     can carry: missing because of the tool, not the team."""
-    from maturity.ingest.formats import FORMATS
+    from maturity.ingest.fetched import carried_timestamps
 
     formats = set(incidents["source_format"].dropna()) if "source_format" in incidents else set()
-    carried = {c for f in formats if f in FORMATS for c in FORMATS[f].TIMESTAMPS}
+    carried = carried_timestamps(formats)
     return tuple(c for c in columns if c not in carried and incidents[c].isna().all())
 
 

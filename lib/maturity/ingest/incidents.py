@@ -132,8 +132,11 @@ def load_incidents(
         if len(files) > 1:
             raise InputFileError("give one assessment folder, or export files, not both")
         assessment = load_organisation(folders[0])
-        if not assessment.incident_files():
-            raise InputFileError(f"{folders[0]}: no .csv or .xlsx exports under incidents/")
+        if not assessment.incident_files() and not assessment.fetched_archives():
+            raise InputFileError(
+                f"{folders[0]}: no .csv or .xlsx exports under incidents/, and nothing fetched "
+                "(maturity fetch SOURCE PATH)"
+            )
         return _load(assessment.incident_files(), assessment)
     for p in files:
         if p.is_dir():
@@ -150,7 +153,14 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
         rows, file_notes = _read_file(path, label, settings, timezone)
         frames.append(rows)
         notes.extend(file_notes)
-    rows = pd.concat(frames, ignore_index=True) if frames else _empty_rows()
+    if assessment is not None:
+        from maturity.ingest.fetched import read_archive
+
+        for folder in assessment.fetched_archives():
+            rows, archive_notes = read_archive(folder, assessment, timezone)
+            frames.append(rows)
+            notes.extend(archive_notes)
+    rows = pd.concat(frames, ignore_index=True) if frames else empty_rows()
     if assessment is not None:
         notes.extend(
             {"file": "assessment.yaml", "format": "settings", "note": warning}
@@ -197,12 +207,14 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
     )
 
 
-def _empty_rows() -> pd.DataFrame:
+def empty_rows() -> pd.DataFrame:
+    """No rows, with every column a normalised export's rows have."""
     columns = [
         *CANONICAL_COLUMNS,
         "source_file",
         "source_row",
         "source_format",
+        "source_tool",
         "exclude",
         "reject",
     ]
@@ -244,6 +256,22 @@ def _normalise_file(
         check_required(source, columns, label, supplied=list(settings.columns))
     else:
         source = detect_format(columns, label)
+    return normalise_table(raw, source, label, settings, org_timezone, notes, severity_map)
+
+
+def normalise_table(
+    raw: pd.DataFrame,
+    source: Any,
+    label: str,
+    settings: SourceSettings,
+    org_timezone: str,
+    notes: list[dict],
+    severity_map: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """A raw table (cells as read, and ``_row``) read as ``source``'s format: the canonical
+    columns parsed, and each row's ``exclude`` / ``reject`` reason (the ledger's), with the
+    file's notes added to ``notes``."""
+    columns = [c for c in raw.columns if c != ROW]
     timezone = settings.timezone or org_timezone
     context = SourceContext(label=label, timezone=timezone)
     for note in raw.attrs.get("notes", []):
@@ -342,6 +370,7 @@ def _normalise_file(
     rows["source_file"] = label
     rows["source_row"] = raw[ROW].astype(int)
     rows["source_format"] = source.NAME
+    rows["source_tool"] = source.NAME  # whose ids these are: duplicates are within a tool
     rows["exclude"] = mapped["exclude_reason"].astype("string")
     # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
     undated = raw.loc[rows["detected_at"].isna()].drop(columns=ROW)
@@ -442,27 +471,31 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None
 
 
 def _drop_duplicates(rows: pd.DataFrame) -> None:
-    """Keep one row per incident id among the rows still usable.
+    """Keep one row per incident of a tool among the rows still usable.
 
-    The kept row is the most complete (most timestamps and flags filled), then the most
-    recently resolved, then the last read; the others are excluded naming the kept row.
+    Ids are unique within a tool, not across tools: rows are duplicates when they share
+    the tool (``source_tool``: a format's exports and its API archive are one tool) and
+    the id. The kept row is the most complete (most timestamps and flags filled), then the
+    most recently resolved, then the last read; the others are excluded naming the kept row.
     """
     candidates = rows[rows["reject"].isna() & rows["exclude"].isna()]
-    duplicated = candidates["incident_id"].duplicated(keep=False)
+    key = candidates["source_tool"].astype("string") + "\x00" + candidates["incident_id"]
+    duplicated = key.duplicated(keep=False)
     if not duplicated.any():
         return
     group = candidates[duplicated].copy()
+    group["_key"] = key[duplicated]
     group["_filled"] = group[[*TIMESTAMP_COLUMNS, *FLAG_COLUMNS]].notna().sum(axis=1)
     group["_resolved"] = group["resolved_at"].fillna(pd.Timestamp.min.tz_localize("UTC"))
     group["_order"] = range(len(group))
-    group = group.sort_values(["incident_id", "_filled", "_resolved", "_order"])
-    kept = group.groupby("incident_id", sort=False).tail(1)
+    group = group.sort_values(["_key", "_filled", "_resolved", "_order"])
+    kept = group.groupby("_key", sort=False).tail(1)
     kept_at = dict(
         zip(
-            kept["incident_id"],
+            kept["_key"],
             kept["source_file"] + " row " + kept["source_row"].astype(str),
             strict=True,
         )
     )
     dropped = group.index.difference(kept.index)
-    rows.loc[dropped, "exclude"] = "duplicate of " + rows.loc[dropped, "incident_id"].map(kept_at)
+    rows.loc[dropped, "exclude"] = "duplicate of " + group.loc[dropped, "_key"].map(kept_at)
