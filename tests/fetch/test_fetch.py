@@ -386,3 +386,28 @@ def test_a_review_of_a_fetched_organisation_matches_one_from_csv_exports(tmp_pat
         records[root.name] = {p.stem: read_record(p) for p in sorted(folder.glob("*.ipynb"))}
     assert records["fetched"] == records["exported"]
     assert set(records["fetched"]) == {"payments", "search", "portfolio"}
+
+
+def test_a_fetch_stopped_by_ctrl_c_leaves_the_previous_archive(
+    tmp_path: Path, small_pages: None
+) -> None:
+    root = organisation(tmp_path / "org")
+    folder = root / "incidents/fetched/opsgenie"
+    with serve() as server:
+        fetch("opsgenie", root, server.url, since="2026-01-01")
+        before = (folder / "manifest.json").read_bytes()
+        server.fault("opsgenie", "slow", 0.0, times=3)  # three pages in,
+        server.fault("opsgenie", "429", 1)  # then the user presses Ctrl-C during a wait
+
+        def interrupt(seconds: float) -> None:
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            run_fetch("opsgenie", load_organisation(root), base_url=server.url,
+                      environment=environment(server.url), progress=False, sleep=interrupt,
+                      since="2026-01-01")  # fmt: skip
+        assert (folder / "manifest.json").read_bytes() == before
+        assert not list(folder.glob(".partial-*"))
+        listed = {p["file"] for p in json.loads(before)["pages"]}
+        assert {f"pages/{p.name}" for p in (folder / "pages").iterdir()} == listed
+        fetch("opsgenie", root, server.url)  # and the next fetch runs as if nothing happened

@@ -687,6 +687,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
             portfolio=None if review.portfolio is None else asdict(review.portfolio),
             quality=quality,
             files=[assessment.relative(p) for p in assessment.incident_files()],
+            archives=[assessment.relative(p) for p in assessment.fetched_archives()],
             reasons=reasons,
             unattributed=unattributed,
             unattributed_rows=sum(g["rows"] for g in unattributed),
