@@ -12,6 +12,7 @@ bytes no longer match the manifest's SHA-256 is read, and its items rejected for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,8 @@ import pandas as pd
 from maturity.fetch import SOURCES, settings_for
 from maturity.fetch.archive import read_manifest, read_pages
 from maturity.ingest.formats import FORMATS
-from maturity.ingest.formats import generic as generic_format
 from maturity.ingest.spreadsheets import ROW
-from maturity.organisation import Organisation, SourceSettings
+from maturity.organisation import Organisation
 
 ALTERED = "page altered since it was fetched (its SHA-256 differs from the manifest's)"
 
@@ -38,48 +38,49 @@ def carried_timestamps(format_names: set[str]) -> set[str]:
     return {c for name in format_names if name in by_name for c in by_name[name]}
 
 
-def read_archive(
-    folder: Path, organisation: Organisation, timezone: str
-) -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    """One archive's rows, normalised like an export's, and its notes."""
-    from maturity.ingest.incidents import normalise_table
+@dataclass(frozen=True)
+class ArchiveTable:
+    """An archive's incident copies as a raw table (canonical columns, ``kind``, ``status``
+    and ``_row``, read as the ``generic`` format), and what the ledger needs beyond it."""
 
+    label: str  # the archive folder, relative to the assessment folder
+    source: str
+    raw: pd.DataFrame
+    provenance: pd.DataFrame  # _file, _item, _exclude, _altered, row by row
+    notes: list[dict[str, str]]
+
+    def annotate(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The normalised rows named by page and item, with the archive's own exclusions
+        (an earlier copy, merged, cancelled) and rejections (an altered page)."""
+        meta = self.provenance
+        rows["source_file"] = [f"{self.label}/{name}" for name in meta["_file"]]
+        rows["source_row"] = meta["_item"].astype(int).to_numpy()
+        rows["source_format"] = format_name(self.source)
+        rows["source_tool"] = self.source  # the same tool as its CSV exports: one set of ids
+        reason = meta["_exclude"].astype("string")
+        give = rows["exclude"].isna() & rows["reject"].isna() & reason.notna()
+        rows.loc[give, "exclude"] = reason[give]
+        altered = meta["_altered"].fillna(False).astype(bool).to_numpy()
+        rows.loc[altered, "reject"] = ALTERED
+        rows.loc[altered, "exclude"] = pd.NA
+        return rows
+
+
+def read_archive(folder: Path, organisation: Organisation) -> ArchiveTable:
+    """An archive's pages as a table to normalise (an empty one, with a note, when its
+    source is unknown)."""
     label = organisation.relative(folder)
     manifest = read_manifest(folder) or {"pages": []}
     source = str(manifest.get("source") or folder.name)
-    notes: list[dict[str, str]] = []
     if source not in SOURCES:
-        notes.append({"file": label, "format": "fetched",
-                      "note": f"not read: an archive of unknown source {source!r}"})  # fmt: skip
-        return _empty(), notes
-    module = SOURCES[source]
+        note = {"file": label, "format": "fetched",
+                "note": f"not read: an archive of unknown source {source!r}"}  # fmt: skip
+        return ArchiveTable(label, source, pd.DataFrame(), pd.DataFrame(), [note])
     pages, problems = read_pages(folder, manifest)
-    notes.extend({"file": label, "format": format_name(source), "note": p} for p in problems)
-    table = module.table(pages, settings_for(organisation.fetch, source))
-    raw = table.drop(columns=["_file", "_item", "_exclude", "_altered"]).astype(object)
+    notes = [{"file": label, "format": format_name(source), "note": p} for p in problems]
+    table = SOURCES[source].table(pages, settings_for(organisation.fetch, source))
+    meta = ["_file", "_item", "_exclude", "_altered"]
+    raw = table.drop(columns=meta).astype(object)
     raw = raw.where(raw.notna(), None)
     raw[ROW] = range(1, len(raw) + 1)
-    rows = normalise_table(
-        raw, generic_format, label, SourceSettings(path=label, severity_map=dict(
-            organisation.severity_map)), timezone, notes, organisation.severity_map,
-    )  # fmt: skip
-    rows["source_file"] = [f"{label}/{name}" for name in table["_file"]]
-    rows["source_row"] = table["_item"].astype(int).to_numpy()
-    rows["source_format"] = format_name(source)
-    rows["source_tool"] = source  # the same tool as its CSV exports: one set of ids
-    reason = table["_exclude"].astype("string")
-    give = rows["exclude"].isna() & rows["reject"].isna() & reason.notna()
-    rows.loc[give, "exclude"] = reason[give]
-    altered = table["_altered"].fillna(False).astype(bool).to_numpy()
-    rows.loc[altered, "reject"] = ALTERED
-    rows.loc[altered, "exclude"] = pd.NA
-    for note in notes:
-        if note.get("file") == label and note.get("format") == "generic":
-            note["format"] = format_name(source)
-    return rows, notes
-
-
-def _empty() -> pd.DataFrame:
-    from maturity.ingest.incidents import empty_rows
-
-    return empty_rows()
+    return ArchiveTable(label, source, raw, table[meta], notes)

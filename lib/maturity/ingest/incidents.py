@@ -29,7 +29,9 @@ from maturity.ingest.cells import (
     parse_severity,
     parse_timestamps,
 )
+from maturity.ingest.fetched import format_name, read_archive
 from maturity.ingest.formats import check_required, detect_format, get_format
+from maturity.ingest.formats import generic as generic_format
 from maturity.ingest.formats.common import (
     OFFSET_SUFFIX,
     STATUS_RESOLVED,
@@ -153,13 +155,20 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
         rows, file_notes = _read_file(path, label, settings, timezone)
         frames.append(rows)
         notes.extend(file_notes)
-    if assessment is not None:
-        from maturity.ingest.fetched import read_archive
-
-        for folder in assessment.fetched_archives():
-            rows, archive_notes = read_archive(folder, assessment, timezone)
-            frames.append(rows)
-            notes.extend(archive_notes)
+    for folder in assessment.fetched_archives() if assessment is not None else []:
+        assert assessment is not None
+        archive = read_archive(folder, assessment)
+        notes.extend(archive.notes)
+        if archive.raw.empty and archive.provenance.empty:
+            continue
+        settings = SourceSettings(path=archive.label, severity_map=dict(assessment.severity_map))
+        archive_notes: list[dict[str, str]] = []
+        rows = normalise_table(archive.raw, generic_format, archive.label, settings, timezone,
+                               archive_notes, assessment.severity_map)  # fmt: skip
+        frames.append(archive.annotate(rows))
+        name = format_name(archive.source)
+        notes.extend({**n, "format": name if n["format"] == "generic" else n["format"]}
+                     for n in archive_notes)  # fmt: skip
     rows = pd.concat(frames, ignore_index=True) if frames else empty_rows()
     if assessment is not None:
         notes.extend(
