@@ -120,6 +120,21 @@ STATEMENTS = {
 WORDS = {"y": "yes", "p": "partly", "n": "no", "-": "no", "a": "n/a"}
 #: Targets some teams set themselves for the year.
 TARGETS = {"payments": {"technology": 4, "measurement": 5}, "search": {"process": 4}}
+#: Teams answering 2026-Q3 with a second respondent beside the coach: what that respondent
+#: answers differently (the rest as the coach), with a note. Each says yes where the coach
+#: said no, so the team's value (the lower middle of two) is the coach's and the statement
+#: is disputed: the report lists who said what.
+SECOND_RESPONDENT = {
+    "payments": ("R. Okafor", "r-okafor", {
+        "process.5a": ("yes", "the quarterly resilience review covers recovery"),
+        "measurement.5b": ("yes", "recovery is far faster than a year ago"),
+        "people.5a": ("yes", ""),
+    }),
+    "mobile": ("J. Lindqvist", "j-lindqvist", {
+        "people.5a": ("yes", "we ran a release-day game day in August"),
+        "measurement.5a": ("yes", "the BFF rebuild was chosen from the MTTR trend"),
+    }),
+}  # fmt: skip
 
 
 #: What ``maturity fetch`` reads from assessment.yaml, shown commented out: which source,
@@ -290,6 +305,14 @@ def write_assessment(out: Path, seed: int) -> None:
 
     for team, quarters in ANSWERS.items():
         for quarter, levels in quarters.items():
+            if quarter == "2026-Q3" and team in SECOND_RESPONDENT:
+                name, stem, differences = SECOND_RESPONDENT[team]
+                folder = out / "answers" / quarter / team
+                _write_answers(folder / "a-coach.yaml", team, quarter, levels,
+                               respondent="A. Coach")  # fmt: skip
+                _write_answers(folder / f"{stem}.yaml", team, quarter, levels, respondent=name,
+                               differences=differences)  # fmt: skip
+                continue
             _write_answers(out / "answers" / quarter / f"{team}.yaml", team, quarter, levels)
 
 
@@ -479,20 +502,26 @@ def _fix_zip_times(path: Path) -> None:
                             compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
 
 
-def _write_answers(path: Path, team: str, quarter: str, levels: dict[str, str]) -> None:
+def _write_answers(path: Path, team: str, quarter: str, levels: dict[str, str], *,
+                   respondent: str = "",
+                   differences: dict[str, tuple[str, str]] | None = None) -> None:  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         f"team: {team}",
         f"period: {quarter}",
+        *([f"respondent: {respondent}"] if respondent else []),
         f"assessed_on: {'2026-06-26' if quarter == '2026-Q2' else '2026-09-28'}",
-        "assessors: [A. Coach]",
+        f"assessors: [{respondent or 'A. Coach'}]",
         "answers:",
     ]
     for category, per_level in levels.items():
         for level_letters, answer in zip(STATEMENTS[category], per_level, strict=True):
             for letters in level_letters.split():
-                lines.append(f"  {category}.{letters}: {WORDS[answer]}")
-    if team in TARGETS:
+                statement = f"{category}.{letters}"
+                word, note = (differences or {}).get(statement, (WORDS[answer], ""))
+                value = f'{{answer: {word}, note: "{note}"}}' if note else word
+                lines.append(f"  {statement}: {value}")
+    if team in TARGETS and not differences:
         targets = ", ".join(f"{k}: {v}" for k, v in TARGETS[team].items())
         lines.append(f"targets: {{{targets}}}")
     path.write_text("\n".join(lines) + "\n")

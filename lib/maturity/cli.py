@@ -278,14 +278,33 @@ def cmd_template(args: argparse.Namespace) -> int:
     from maturity.periods import parse_quarter
 
     parse_quarter(args.quarter)
+    if args.all:
+        from maturity.assessment.rounds import previous_answers, write_round
+
+        organisation = load_organisation(args.all)
+        rubric = load_rubric()
+        written = write_round(organisation, rubric, args.quarter, Path(args.out))
+        _, when = previous_answers(organisation, rubric, args.quarter)
+        prefilled = sorted(set(when))
+        print(safe_text(
+            f"wrote {plural(len(written), 'workbook')} for {args.quarter} under {args.out} "
+            f"(rubric {rubric.version}): {len(prefilled)} of "
+            f"{plural(len(organisation.teams), 'team')} pre-filled with their last answers; "
+            f"send each to its team, and save them back under {args.all}/answers/{args.quarter}/"
+        ))  # fmt: skip
+        return 0
+    if not args.team:
+        raise ConfigError("template needs --team T (one team) or --all PATH (every team)")
     name = None
     if args.assessment:
         organisation = load_organisation(args.assessment)
         name = organisation.team(args.team).name  # an unknown team lists the valid keys
-    path = write_template(load_rubric(), args.team, args.quarter, Path(args.out), team_name=name)
+    path = write_template(load_rubric(), args.team, args.quarter, Path(args.out), team_name=name,
+                          respondent=args.respondent or "")  # fmt: skip
     where = f"{args.assessment}/" if args.assessment else "the assessment folder's "
-    print(f"wrote {path}: fill in the Questionnaire sheet, save it as "
-          f"{where}answers/{args.quarter}/{args.team}.xlsx")  # fmt: skip
+    file = f"{args.team}/{args.respondent}.xlsx" if args.respondent else f"{args.team}.xlsx"
+    print(safe_text(f"wrote {path}: fill in the Questionnaire sheet, save it as "
+                    f"{where}answers/{args.quarter}/{file}"))  # fmt: skip
     if not args.assessment:
         print("(the team key is not checked: --assessment PATH checks it and adds the team's name)")
     return 0
@@ -320,6 +339,47 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_answers(args: argparse.Namespace) -> int:
+    from maturity.assessment.rounds import round_status
+    from maturity.assessment.rubric import load_rubric
+    from maturity.organisation import load_organisation
+
+    organisation = load_organisation(args.path)
+    status = round_status(organisation, load_rubric(), args.quarter)
+    if args.json:
+        _print_json(status.to_json())
+    else:
+        print(safe_text(_round_text(organisation, status)))
+    return 1 if status.without_answers else 0
+
+
+def _round_text(organisation: Any, status: Any) -> str:
+    teams = status.teams
+    answered = len(teams) - len(status.without_answers)
+    lines = [f"{organisation.name} {status.quarter} (rubric {status.rubric_version}): "
+             f"{answered} of {plural(len(teams), 'team')} answered"]  # fmt: skip
+    width = max(len(t.team) for t in teams)
+    for t in teams:
+        if t.answered:
+            who = ", ".join(t.respondents)
+            detail = (f"{plural(len(t.respondents), 'respondent')} ({who}); "
+                      f"{len(t.unanswered)} unanswered, {len(t.disputed)} disputed")  # fmt: skip
+            if t.disputed:
+                detail += f" ({', '.join(t.disputed)})"
+            if t.not_asked:
+                detail += f"; {len(t.not_asked)} not in rubric {t.rubric_version}"
+        else:
+            detail = "no answers: chase this team"
+        lines.append(f"  {t.team:<{width}}  {t.status:<11} {detail}")
+        lines.extend(f"  {'':<{width}}  problem: {p}" for p in t.problems)
+    lines.extend(f"  problem: {p}" for p in status.stray)
+    if status.without_answers:
+        names = ", ".join(t.team for t in status.without_answers)
+        lines.append(f"to chase: {names} (maturity template --all {organisation.root} "
+                     f"--quarter {status.quarter} --out DIR writes their workbooks)")  # fmt: skip
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maturity",
@@ -352,16 +412,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("template", help="write the questionnaire workbook for a team")
-    p.add_argument("--team", required=True, help="team key")
+    p = sub.add_parser("template", help="write the questionnaire workbook for a team, or all")
+    p.add_argument("--team", help="team key")
+    p.add_argument("--all", metavar="PATH",
+                   help="every team of this assessment folder, pre-filled with last answers; "
+                        "--out is then a folder")  # fmt: skip
+    p.add_argument("--respondent", metavar="NAME", help="the respondent this workbook is for")
     p.add_argument("--quarter", required=True, help="YYYY-Qn")
-    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--out", required=True, help="the .xlsx file to write (--all: a folder)")
     p.add_argument(
         "--assessment",
         metavar="PATH",
         help="assessment folder: checks the team key and takes the team's name",
     )
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("answers", help="the questionnaire round: who answered, what to chase")
+    p.add_argument("path", metavar="PATH", help="assessment folder")
+    p.add_argument("--quarter", required=True, help="YYYY-Qn")
+    p.add_argument("--json", action="store_true", help="print the round's status as JSON")
+    p.set_defaults(func=cmd_answers)
 
     p = sub.add_parser(
         "fetch", help="pull incidents from a tool's API into incidents/fetched/<source>/"

@@ -65,6 +65,7 @@ class Organisation:
     warnings: tuple[str, ...] = ()  # settings ignored (unknown keys), shown by the CLI
     # ``fetch:``: per source, its variables (role -> name), base URL and filters
     fetch: dict[str, dict[str, Any]] = field(default_factory=dict)
+    anonymous: bool = False  # respondents shown as "respondent 1, 2", never by name
 
     @property
     def key(self) -> str:
@@ -164,11 +165,16 @@ class Organisation:
         """Quarters that have an ``answers/<YYYY-Qn>/`` folder with at least one file, sorted."""
         if not self.answers_dir.is_dir():
             return []
-        return sorted(
-            d.name
-            for d in self.answers_dir.iterdir()
-            if d.is_dir() and any(f.suffix in (".yaml", ".yml", ".xlsx") for f in d.iterdir())
-        )
+        suffixes = (".yaml", ".yml", ".xlsx")
+
+        def answered(folder: Path) -> bool:  # a file, or a team folder of respondents' files
+            return any(
+                f.suffix.lower() in suffixes
+                or (f.is_dir() and any(g.suffix.lower() in suffixes for g in f.iterdir()))
+                for f in folder.iterdir()
+            )
+
+        return sorted(d.name for d in self.answers_dir.iterdir() if d.is_dir() and answered(d))
 
 
 def check_timezone(name: Any, where: str) -> str:
@@ -353,6 +359,7 @@ def load_organisation(path: str | Path) -> Organisation:
             }
             for name, source in spec.fetch.items()
         },
+        anonymous=spec.anonymous,
     )
 
 

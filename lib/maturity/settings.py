@@ -181,6 +181,8 @@ class AssessmentSpec(_Spec):
     dora_bands: dict[str, Any] | None = None
     severity_map: SeverityMap = {}
     fetch: dict[str, FetchSpec] = {}
+    # Several respondents per team: show them as "respondent 1, 2" rather than by name.
+    anonymous: Annotated[bool, Field(strict=True)] = False
 
     @field_validator("fetch")
     @classmethod

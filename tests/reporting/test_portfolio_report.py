@@ -171,3 +171,20 @@ def test_the_portfolio_notebook_renders_forty_teams(forty: ReviewQuarter, tmp_pa
     figures = re.findall(r"<figure[^>]*maturity-chart", page)
     assert len(figures) == 3  # heatmap, recovery trend, volume (no bar chart at 40 teams)
     assert "Team 039" in page  # every team in the team table
+
+
+def test_disputed_statements_are_counted_per_team_and_marked_in_the_heatmap(
+    example: ReviewQuarter,
+) -> None:
+    """Issue 23: the example's Payments and Mobile Apps answered with two respondents who
+    disagree on two statements each."""
+    page = portfolio_report.team_table(example).data
+    assert "Statements disputed" in page
+    grid = portfolio_report.maturity_grid(example).set_index(["team", "category"])
+    assert grid["disputed"].groupby(level="team").sum().to_dict() == {
+        "Payments": 2, "Mobile Apps": 2, "Search & Discovery": 0, "Identity": 0,
+        "Data Platform": 0, "Platform & Infrastructure": 0,
+    }  # fmt: skip
+    assert grid.loc[("Payments", "Process & Governance"), "label"].endswith("⚑1")
+    chart = portfolio_report.maturity_heatmap(example)
+    assert "respondents disagree" in chart.to_dict()["description"]

@@ -75,3 +75,37 @@ def test_a_team_without_incidents_gets_a_report_that_says_so(tmp_path: Path) -> 
     assert "Nothing in this report is checked against incident data" in page
     assert "No resolved incidents in these quarters" in page
     assert "No incident data to check the claims against" in page
+
+
+def test_disputed_statements_are_listed_with_who_said_what(tmp_path: Path) -> None:
+    """Issue 23: two respondents, one says yes, the other no: the team report lists the
+    statement with each respondent's answer and note; with ``anonymous: true`` they are
+    numbered, never named. Every claim shows its evidence tier."""
+    import yaml
+
+    from conftest import tiny_files, write_assessment
+
+    for anonymous in (False, True):
+        root = write_assessment(tmp_path / f"org-{anonymous}", tiny_files(),
+                                extra={"anonymous": anonymous})  # fmt: skip
+        folder = root / "answers" / "2026-Q3" / "alpha"
+        folder.mkdir(parents=True)
+        for name, answer, note in (("Ana Lee", "no", "not yet"), ("Ben Ode", "yes", "in May")):
+            (folder / f"{name.split()[0].lower()}.yaml").write_text(yaml.safe_dump({
+                "team": "alpha", "period": "2026-Q3", "respondent": name,
+                "answers": {"people.2a": "yes", "people.5a": {"answer": answer, "note": note},
+                            "process.3a": {"answer": "yes", "evidence": "https://wiki/rb"}},
+            }))  # fmt: skip
+        run = tmp_path / f"run-{anonymous}"
+        run.mkdir()
+        executed = execute(run, assessment=str(root), team="alpha", quarter="2026-Q3")
+        page = render.notebook_to_html(executed, title="Alpha", footer="")
+        assert "Where the respondents disagree" in page
+        assert "people.5a" in page and "not yet" in page and "in May" in page
+        assert "How far each claim is backed" in page
+        assert "Documented by a link only: process.3a." in page
+        if anonymous:
+            assert "Ana Lee" not in page and "Ben Ode" not in page
+            assert "respondent 1: no" in page and "respondent 2: yes" in page
+        else:
+            assert "Ana Lee: no (not yet)" in page and "Ben Ode: yes (in May)" in page

@@ -1,5 +1,18 @@
 """Questionnaire answers: ``answers/<YYYY-Qn>/<team>.yaml`` or the workbook from
-``maturity template`` (``<team>.xlsx``), validated against the rubric.
+``maturity template`` (``<team>.xlsx``), validated against the rubric; or several
+respondents for a team, one file each: ``answers/<YYYY-Qn>/<team>/<respondent>.yaml|xlsx``
+(the single file is one respondent).
+
+A team's answer to a statement is the median of its respondents' values (yes 1, partly
+0.5, no 0; the lower middle on an even count), ``n/a`` only where more than half of those
+who answered it say so; a statement no respondent answered is unanswered. Each statement
+keeps who said what (``Combined.by_respondent``), how many answered (``respondents``) and
+the spread of their values (max minus min): a spread of 1, one yes and one no, is
+*disputed*, itself a finding of the appraisal.
+
+Each file may say which version of the rubric it answers (``rubric_version``, default the
+current one): answers to an earlier version are read through the rubric's mapping
+(``Rubric.translate``), and the statements that version did not ask are unanswered.
 
 YAML (DESIGN.md "Answers file")::
 
@@ -11,6 +24,7 @@ YAML (DESIGN.md "Answers file")::
       people.2a: yes
       process.3a: {answer: partly, evidence: "https://wiki/runbooks", note: "half the services"}
     targets: {people: 4, measurement: 4}      # optional
+    rubric_version: "1.0"                     # optional: the rubric version answered
 
 Answers are ``yes``, ``partly``, ``no`` or ``n/a`` (YAML's bare yes/no booleans are read as
 those words). Every problem names the file and, where there is one, the statement.
@@ -20,7 +34,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +56,36 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Given:
+    """One respondent's answer to one statement, as the reports show it."""
+
+    respondent: str  # the respondent's name, or "respondent 2" when answers are anonymous
+    answer: str
+    evidence: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Combined(Answer):
+    """A team's answer to a statement from its respondents: the median answer, every link
+    any of them gave, and who said what."""
+
+    by_respondent: tuple[Given, ...] = ()
+    spread: float | None = None  # max minus min of the values given (None: all n/a)
+
+    @property
+    def respondents(self) -> int:
+        return len(self.by_respondent)
+
+    @property
+    def disputed(self) -> bool:
+        """One respondent says yes, another no."""
+        return self.spread is not None and self.spread >= 1.0
+
+
+@dataclass(frozen=True)
 class AnswerSheet:
-    """One team's answers for one quarter."""
+    """One team's answers for one quarter (one respondent's, or the team's combined)."""
 
     team: str
     period: str
@@ -52,6 +94,10 @@ class AnswerSheet:
     assessed_on: str | None = None
     assessors: tuple[str, ...] = ()
     targets: dict[str, int] = field(default_factory=dict)
+    rubric_version: str = ""  # the version answered ("": the current one)
+    respondents: tuple[AnswerSheet, ...] = ()  # the team's respondents, when combined
+    respondent: str = ""  # who answered this sheet
+    not_asked: tuple[str, ...] = ()  # statements the version answered did not ask
 
 
 def normalise_answer(value: Any, rubric: Rubric, where: str) -> str:
@@ -85,20 +131,33 @@ def _check(sheet: dict[str, Any], rubric: Rubric, source: str, team: str | None,
     raw_answers = sheet.get("answers") or {}
     if not isinstance(raw_answers, dict):
         raise ConfigError(f"{source}: 'answers' must map statement ids to answers")
-    known = rubric.by_id
+    version = str(sheet.get("rubric_version") or rubric.version).strip()
+    if version != rubric.version and version not in rubric.earlier:
+        mapped = ", ".join(sorted(rubric.earlier)) or "none"
+        raise ConfigError(
+            f"{source}: answers rubric version {version}, but the rubric is version "
+            f"{rubric.version} and maps from no such version (earlier versions it maps: "
+            f"{mapped})"
+        )
+    known = rubric.statement_ids(version)
     answers = {}
     for statement, value in raw_answers.items():
         statement = str(statement).strip()
         if statement not in known:
-            raise ConfigError(f"{source}: {statement}: not a statement of the rubric")
+            raise ConfigError(
+                f"{source}: {statement}: not a statement of the rubric (version {version})"
+            )
         detail = value if isinstance(value, dict) else {"answer": value}
         if "answer" not in detail:
             raise ConfigError(f"{source}: {statement}: no 'answer'")
         for key in ("answer", "evidence", "note"):
             if isinstance(detail.get(key), dict | list):
                 raise ConfigError(f"{source}: {statement}: '{key}' must be text")
-        answers[statement] = Answer(
-            statement,
+        current = rubric.translate(version, statement)
+        if current is None:
+            continue  # asked in that version, no longer asked: nothing to score
+        answers[current] = Answer(
+            current,
             normalise_answer(detail["answer"], rubric, f"{source}: {statement}"),
             str(detail.get("evidence") or ""),
             str(detail.get("note") or ""),
@@ -129,6 +188,9 @@ def _check(sheet: dict[str, Any], rubric: Rubric, source: str, team: str | None,
         assessed_on=str(assessed) if assessed else None,
         assessors=tuple(map(str, assessors)),
         targets=targets,
+        rubric_version=version,
+        respondent=str(sheet.get("respondent") or "").strip(),
+        not_asked=tuple(rubric.new_since(version)),
     )
 
 
@@ -147,15 +209,29 @@ def load_answers(path: Path, rubric: Rubric, *, team: str | None = None,
     return _check(data, rubric, label, team, period)
 
 
+ANSWER_SUFFIXES = (".yaml", ".yml", ".xlsx")
+
+
 def answer_files(assessment: Organisation, quarter: str) -> list[Path]:
+    """The quarter's answers: ``<team>.yaml|xlsx`` files and ``<team>/`` folders of
+    respondents' files, sorted."""
     folder = assessment.answers_dir / quarter
     if not folder.is_dir():
         return []
     return sorted(
         p
         for p in folder.iterdir()
-        if p.suffix.lower() in (".yaml", ".yml", ".xlsx") and not p.name.startswith(".")
+        if not p.name.startswith(".")
+        and ((p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES) or p.is_dir())
     )
+
+
+def respondent_files(folder: Path) -> list[Path]:
+    """A team folder's respondents' files, sorted by name."""
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,28 +251,112 @@ def load_quarter_answers(
     quarter: str,
     problems: list[AnswerProblem] | None = None,
 ) -> dict[str, AnswerSheet]:
-    """Every team's answers for ``quarter``, by team key.
+    """Every team's answers for ``quarter``, by team key: a respondents' folder combined
+    (``combine``), a single file as it is.
 
     A broken file (unknown team, bad answer, unreadable) raises its ConfigError, unless
-    ``problems`` is given: then it is recorded there and the other teams' files still load,
-    so one team's mistake stays that team's.
+    ``problems`` is given: then it is recorded there and the other files still load, so one
+    team's (or one respondent's) mistake stays theirs: a team whose respondents' files are
+    partly broken is scored from the ones that read.
     """
     sheets: dict[str, AnswerSheet] = {}
+
+    def failed(label: str, team: str, exc: MaturityError) -> None:
+        if problems is None:
+            raise exc
+        owner = team if team in assessment.teams else _closest_team(assessment, team)
+        problems.append(AnswerProblem(label, owner, quarter, str(exc)))
+
     for path in answer_files(assessment, quarter):
-        team = path.stem
-        label = assessment.relative(path)
+        team = path.stem if path.is_file() else path.name
+        label = assessment.relative(path) + ("/" if path.is_dir() else "")
         try:
+            if path.is_dir() and path.suffix.lower() in ANSWER_SUFFIXES:
+                team, kind = path.stem, path.suffix.lstrip(".").upper()
+                raise ConfigError(
+                    f"{assessment.relative(path)}: a folder, not a {kind} file "
+                    f"(a team's respondents' files go in a folder named after the team: "
+                    f"answers/{quarter}/{team}/)"
+                )
             if team not in assessment.teams:
                 raise _unknown_answers_team(assessment, team, label)
             if team in sheets:
                 raise ConfigError(f"{label}: {team} already has answers in {sheets[team].source}")
-            sheets[team] = load_answers(path, rubric, team=team, period=quarter, label=label)
+            if path.is_file():
+                sheet = load_answers(path, rubric, team=team, period=quarter, label=label)
+                sheets[team] = combine([sheet], rubric, anonymous=assessment.anonymous)
+                continue
         except MaturityError as exc:
-            if problems is None:
-                raise
-            owner = team if team in assessment.teams else _closest_team(assessment, team)
-            problems.append(AnswerProblem(label, owner, quarter, str(exc)))
+            failed(label, team, exc)
+            continue
+        read = []
+        for file in respondent_files(path):
+            where = assessment.relative(file)
+            try:
+                sheet = load_answers(file, rubric, team=team, period=quarter, label=where)
+                read.append(replace(sheet, respondent=sheet.respondent or file.stem))
+            except MaturityError as exc:
+                failed(where, team, exc)
+        if read:
+            sheets[team] = combine(read, rubric, anonymous=assessment.anonymous, source=label)
+        elif not respondent_files(path):
+            failed(label, team, ConfigError(f"{label}: a team folder with no answers file"))
     return sheets
+
+
+def combine(sheets: list[AnswerSheet], rubric: Rubric, *, anonymous: bool = False,
+            source: str | None = None) -> AnswerSheet:  # fmt: skip
+    """One team's answers from its respondents' sheets (see the module docstring)."""
+    labels = [
+        f"respondent {number}" if anonymous else (sheet.respondent or _named(sheet, number))
+        for number, sheet in enumerate(sheets, start=1)
+    ]
+    answers: dict[str, Answer] = {}
+    for statement in rubric.statements:
+        given = [(label, sheet.answers[statement.id]) for label, sheet in zip(labels, sheets,
+                 strict=True) if statement.id in sheet.answers]  # fmt: skip
+        if given:
+            answers[statement.id] = _median(statement.id, given, rubric)
+    first = sheets[0]
+    targets: dict[str, int] = {}
+    for category in rubric.categories:
+        wanted = sorted(s.targets[category] for s in sheets if category in s.targets)
+        if wanted:
+            targets[category] = wanted[(len(wanted) - 1) // 2]
+    dates = sorted(s.assessed_on for s in sheets if s.assessed_on)
+    assessors = tuple(dict.fromkeys(a for s in sheets for a in s.assessors))
+    not_asked = tuple(sorted({x for s in sheets for x in s.not_asked}
+                             - {x for s in sheets for x in s.answers}))  # fmt: skip
+    versions = sorted({s.rubric_version for s in sheets})
+    return AnswerSheet(
+        team=first.team, period=first.period, source=source or first.source, answers=answers,
+        assessed_on=dates[-1] if dates else None, assessors=() if anonymous else assessors,
+        targets=targets, rubric_version=", ".join(versions),
+        respondents=tuple(replace(s, respondent=label) for s, label in
+                          zip(sheets, labels, strict=True)),
+        not_asked=not_asked,
+    )  # fmt: skip
+
+
+def _named(sheet: AnswerSheet, number: int) -> str:
+    return ", ".join(sheet.assessors) if sheet.assessors else f"respondent {number}"
+
+
+def _median(statement: str, given: list[tuple[str, Answer]], rubric: Rubric) -> Combined:
+    """The team's answer to ``statement`` from each respondent's (label, answer)."""
+    values = [rubric.answers[answer.answer] for _, answer in given]
+    numbers = sorted(v for v in values if v is not None)
+    by = tuple(Given(label, a.answer, a.evidence, a.note) for label, a in given)
+    links = "; ".join(dict.fromkeys(a.evidence for _, a in given if a.evidence))
+    notes = "; ".join(f"{label}: {a.note}" if len(given) > 1 else a.note
+                      for label, a in given if a.note)  # fmt: skip
+    spread = (numbers[-1] - numbers[0]) if numbers else None
+    if (len(values) - len(numbers)) * 2 > len(values) or not numbers:
+        word = next(w for w, v in rubric.answers.items() if v is None)
+    else:
+        middle = numbers[(len(numbers) - 1) // 2]  # the lower middle on an even count
+        word = next(w for w, v in rubric.answers.items() if v == middle)
+    return Combined(statement, word, links, notes, by_respondent=by, spread=spread)
 
 
 def _closest_team(assessment: Organisation, name: str) -> str | None:

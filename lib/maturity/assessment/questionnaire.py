@@ -10,6 +10,7 @@ answer, evidence, note and the cover's inputs are open.
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,12 @@ from maturity.periods import parse_quarter
 
 COVER, QUESTIONS = "Cover", "Questionnaire"
 HEADER = ("ID", "Category", "Level", "Statement", "Answer", "Evidence (link)", "Note")
-COVER_FIELDS = ("Team", "Quarter", "Assessors", "Assessed on")
+COVER_FIELDS = ("Team", "Quarter", "Respondent", "Assessors", "Assessed on", "Rubric version")
+#: Cover fields read back, by the answers file's key.
+COVER_KEYS = {"Team": "team", "Quarter": "period", "Respondent": "respondent",
+              "Assessors": "assessors", "Assessed on": "assessed_on",
+              "Rubric version": "rubric_version"}  # fmt: skip
+OPEN_FIELDS = ("Respondent", "Assessors", "Assessed on")
 INSTRUCTIONS = (
     "How to fill this in",
     "1. On the Questionnaire sheet, pick an answer for every statement: yes, partly, no or n/a.",
@@ -29,18 +35,31 @@ INSTRUCTIONS = (
     "2. Give evidence where you can: a link to a runbook, a dashboard, a review.",
     "3. Fill in the assessors and the date in the yellow cells above; optionally a target",
     "   level per category.",
-    "4. Save as <team>.xlsx under answers/<quarter>/ of the assessment folder.",
+    "4. Save as <team>.xlsx under answers/<quarter>/ of the assessment folder; with several",
+    "   respondents, each their own: answers/<quarter>/<team>/<respondent>.xlsx.",
     "Claims are checked against your incident data: a claim the data contradicts counts",
     "at most as 'partly', and the report says why.",
 )
 
 
 def write_template(
-    rubric: Rubric, team: str, quarter: str, path: Path, *, team_name: str | None = None
+    rubric: Rubric,
+    team: str,
+    quarter: str,
+    path: Path,
+    *,
+    team_name: str | None = None,
+    respondent: str = "",
+    prefill: Any = None,
+    prefilled_from: str = "",
 ) -> Path:
-    """Write the questionnaire workbook for ``team`` (its key) and ``quarter`` to ``path``;
-    ``team_name``, when known, is shown on the cover. Text from users is written as text,
-    never as a formula (a team called ``=HYPERLINK(...)`` stays those characters)."""
+    """Write the questionnaire workbook for ``team`` (its key) and ``quarter`` to ``path``
+    (whole or not at all: a failure leaves what was there); ``team_name``, when known, is
+    shown on the cover, ``respondent`` too. ``prefill``: an ``AnswerSheet`` whose answers,
+    evidence and notes fill the answer cells (last quarter's, ``prefilled_from``), for the
+    respondent to confirm or change. The rubric's version is on the cover and is read back
+    with the answers. Text from users is written as text, never as a formula (a team
+    called ``=HYPERLINK(...)`` stays those characters)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -56,11 +75,12 @@ def write_template(
     cover["A1"].font = Font(bold=True, size=14)
     subtitle = "Recovery maturity self-assessment"
     _text(cover["A2"], f"{subtitle}: {team_name}" if team_name else subtitle)
-    values = {"Team": team, "Quarter": quarter, "Assessors": "", "Assessed on": ""}
+    values = {"Team": team, "Quarter": quarter, "Respondent": respondent, "Assessors": "",
+              "Assessed on": "", "Rubric version": rubric.version}  # fmt: skip
     for row, name in enumerate(COVER_FIELDS, start=4):
         cover.cell(row, 1, name).font = bold
         cell = _text(cover.cell(row, 2), values[name])
-        if name in ("Assessors", "Assessed on"):
+        if name in OPEN_FIELDS:
             cell.protection = Protection(locked=False)
             cell.fill = PatternFill("solid", fgColor="FFF8DC")
     cover.cell(4 + len(COVER_FIELDS) + 1, 1, "Target level (optional)").font = bold
@@ -74,10 +94,18 @@ def write_template(
         cell.protection = Protection(locked=False)
         cell.fill = PatternFill("solid", fgColor="FFF8DC")
         targets.add(cell)
-    for offset, line in enumerate(INSTRUCTIONS, start=first_target + len(rubric.categories) + 1):
+    lines = list(INSTRUCTIONS)
+    if prefill is not None:
+        lines += ["", f"Pre-filled with the answers given for {prefilled_from}: confirm or "
+                  "change each one; an answer left as it is counts as given again."]  # fmt: skip
+    for offset, line in enumerate(lines, start=first_target + len(rubric.categories) + 1):
         cover.cell(offset, 1, line).font = (
             bold if offset == first_target + len(rubric.categories) + 1 else Font()
         )
+    if prefill is not None:
+        for offset, category in enumerate(rubric.categories):
+            if category in prefill.targets:
+                cover.cell(first_target + offset, 2, prefill.targets[category])
     cover.column_dimensions["A"].width = 40
     cover.column_dimensions["B"].width = 40
     cover.protection.sheet = True
@@ -104,6 +132,11 @@ def write_template(
         category = rubric.categories[statement.category]
         sheet.append([statement.id, category, level, statement.text, marker, "", ""])
         row = sheet.max_row
+        given = prefill.answers.get(statement.id) if prefill is not None else None
+        if given is not None and statement.scored:
+            sheet.cell(row, 5, given.answer)
+            _text(sheet.cell(row, 6), given.evidence)
+            _text(sheet.cell(row, 7), given.note)
         sheet.cell(row, 4).alignment = Alignment(wrap_text=True, vertical="top")
         if statement.scored:
             answers.add(sheet.cell(row, 5))
@@ -119,7 +152,14 @@ def write_template(
     sheet.protection.sheet = True
     workbook.active = 1
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    # Saved beside the target and renamed into place: a failure never leaves a broken zip
+    # where a good workbook was.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        workbook.save(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -155,11 +195,10 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
         if len(row) < 2 or not isinstance(row[0], str):
             continue
         key, value = row[0].strip(), row[1]
-        if key in COVER_FIELDS and value not in (None, ""):
+        if key in COVER_KEYS and value not in (None, ""):
             if isinstance(value, datetime.datetime | datetime.date):
                 value = value.isoformat()[:10]
-            data[{"Team": "team", "Quarter": "period", "Assessors": "assessors",
-                  "Assessed on": "assessed_on"}[key]] = value  # fmt: skip
+            data[COVER_KEYS[key]] = str(value) if key == "Rubric version" else value
         elif key.endswith(")") and "(" in key and value not in (None, ""):
             category = key.rsplit("(", 1)[1].rstrip(")")
             try:

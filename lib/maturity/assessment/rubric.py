@@ -3,6 +3,19 @@
 A rubric has answer values, levels, categories, statements (``<category>.<level><letter>``
 ids, the standard's wording, scored or informational) and evidence rules that compare
 facts about a team's incident data with thresholds. Nothing here is specific to MTTR.
+
+A rubric has a ``version``. A new version that rewords, adds or removes statements ships
+the mapping from each earlier one (``earlier:``): statements ``renamed`` (old id: new id),
+``removed`` and ``added``. Answers given to an earlier version are scored through it
+(``translate``), the statements it did not ask counting as unanswered and said so, so
+maturity stays comparable from year to year::
+
+    version: "2.0"
+    earlier:
+      "1.0":
+        renamed: {process.3a: process.3b}
+        removed: [people.4b]
+        added: [technology.3b]
 """
 
 from __future__ import annotations
@@ -64,6 +77,18 @@ class EvidenceRule:
 
 
 @dataclass(frozen=True)
+class Mapping:
+    """How the statements of an earlier version of a rubric map onto this one: ``renamed``
+    old id -> new id (reworded or moved), ``removed`` ids no longer asked, ``added`` ids new
+    since (answers to the earlier version leave them unanswered)."""
+
+    version: str
+    renamed: dict[str, str] = field(default_factory=dict)
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rubric:
     id: str
     title: str
@@ -72,6 +97,31 @@ class Rubric:
     categories: dict[str, str]
     statements: tuple[Statement, ...]
     evidence: dict[str, EvidenceRule] = field(default_factory=dict)
+    version: str = "1.0"
+    earlier: dict[str, Mapping] = field(default_factory=dict)  # version -> its mapping
+
+    def statement_ids(self, version: str | None = None) -> set[str]:
+        """The ids a questionnaire of ``version`` (default: this one) asked."""
+        current = {s.id for s in self.statements}
+        if version is None or version == self.version:
+            return current
+        mapping = self.earlier[version]
+        kept = current - set(mapping.added) - set(mapping.renamed.values())
+        return kept | set(mapping.renamed) | set(mapping.removed)
+
+    def translate(self, version: str, statement: str) -> str | None:
+        """The current id of ``statement`` as asked in ``version``; None when this version
+        no longer asks it."""
+        if version == self.version:
+            return statement
+        mapping = self.earlier[version]
+        if statement in mapping.removed:
+            return None
+        return mapping.renamed.get(statement, statement)
+
+    def new_since(self, version: str) -> tuple[str, ...]:
+        """Statements of this version that ``version``'s questionnaire did not ask."""
+        return () if version == self.version else self.earlier[version].added
 
     @property
     def by_id(self) -> dict[str, Statement]:
@@ -152,6 +202,17 @@ def parse_rubric(data: Any, where: str) -> Rubric:
             str(rule.get("describe", "{value}")), str(rule.get("format", "number")),
             str(rule.get("supports", "")),
         )  # fmt: skip
+    version = str(data.get("version", "1.0"))
+    earlier = {}
+    for old, spec in (data.get("earlier") or {}).items():
+        need(isinstance(spec, dict), f"earlier.{old}: a mapping of renamed, removed, added")
+        renamed = {str(k): str(v) for k, v in (spec.get("renamed") or {}).items()}
+        added = tuple(str(x) for x in spec.get("added") or ())
+        for new in [*renamed.values(), *added]:
+            need(new in ids, f"earlier.{old}: {new} is not a statement of version {version}")
+        removed = tuple(str(x) for x in spec.get("removed") or ())
+        earlier[str(old)] = Mapping(str(old), renamed, removed, added)
+    need(version not in earlier, f"version {version} maps from itself")
     return Rubric(
         id=str(data["id"]),
         title=str(data["title"]),
@@ -160,4 +221,6 @@ def parse_rubric(data: Any, where: str) -> Rubric:
         categories=categories,
         statements=tuple(statements),
         evidence=evidence,
+        version=version,
+        earlier=earlier,
     )

@@ -18,13 +18,29 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from maturity.assessment.answers import AnswerSheet
+from maturity.assessment.answers import AnswerSheet, Combined
 from maturity.assessment.evidence import MIN_EVIDENCE, Fact
 from maturity.assessment.rubric import Condition, EvidenceRule, Rubric
 from maturity.ingest.record import timestamp_names
 
 SUPPORTED, CONTRADICTED, NO_DATA = "supported", "contradicted", "no_data"
 CONTRADICTED_CAP = 0.5
+#: Evidence tiers, as CMMI appraisals grade practices: an answer alone (claimed), an answer
+#: with an evidence link (documented), one the incident data supports (corroborated), one it
+#: contradicts (contradicted). Only a statement answered yes or partly has a tier.
+CLAIMED, DOCUMENTED, CORROBORATED = "claimed", "documented", "corroborated"
+TIERS = (CLAIMED, DOCUMENTED, CORROBORATED, CONTRADICTED)
+
+
+def tier(value: float | None, evidence: str | None, link: str) -> str | None:
+    """A statement's evidence tier (``TIERS``); None where nothing is claimed."""
+    if not value:
+        return None
+    if evidence == CONTRADICTED:
+        return CONTRADICTED
+    if evidence == SUPPORTED:
+        return CORROBORATED
+    return DOCUMENTED if link else CLAIMED
 
 
 @dataclass
@@ -41,6 +57,15 @@ class StatementScore:
     reason: str = ""
     evidence_link: str = ""
     note: str = ""
+    respondents: int = 0  # how many respondents answered it
+    spread: float | None = None  # max minus min of their values (None: n/a or unanswered)
+    by_respondent: list[dict[str, str]] = field(default_factory=list)
+    tier: str | None = None  # claimed / documented / corroborated / contradicted (TIERS)
+
+    @property
+    def disputed(self) -> bool:
+        """One respondent says yes, another no."""
+        return self.spread is not None and self.spread >= 1.0
 
 
 @dataclass
@@ -62,15 +87,33 @@ class TeamScore:
     statements: list[StatementScore]
     unanswered: list[str] = field(default_factory=list)
     source: str = ""
+    rubric_version: str = ""  # the rubric the statements are scored on
+    answered_version: str = ""  # the version(s) the respondents answered
+    not_asked: list[str] = field(default_factory=list)  # unanswered: not in that version
+    respondents: list[str] = field(default_factory=list)  # names, or "respondent 1"...
+
+    @property
+    def disputed(self) -> list[StatementScore]:
+        return [s for s in self.statements if s.disputed]
 
     def to_json(self) -> dict[str, Any]:
+        statements = []
+        for s in self.statements:
+            item = asdict(s)
+            item["disputed"] = s.disputed
+            statements.append(item)
         return {
             "team": self.team,
             "period": self.period,
             "overall": self.overall,
             "categories": {k: asdict(v) for k, v in self.categories.items()},
-            "statements": [asdict(s) for s in self.statements],
+            "statements": statements,
             "unanswered": self.unanswered,
+            "not_asked": self.not_asked,
+            "disputed": [s.id for s in self.disputed],
+            "respondents": self.respondents,
+            "rubric_version": self.rubric_version,
+            "rubric_version_answered": self.answered_version,
             "source": self.source,
         }
 
@@ -188,6 +231,13 @@ def score_team(
             unanswered=given is None,
             evidence_link=given.evidence if given else "", note=given.note if given else "",
         )  # fmt: skip
+        if isinstance(given, Combined):
+            score.respondents = given.respondents
+            score.spread = given.spread
+            score.by_respondent = [asdict(g) for g in given.by_respondent]
+        elif given is not None:
+            score.respondents = 1
+            score.spread = None if value is None else 0.0
         evidence_value = value
         rule = rubric.evidence.get(statement.id)
         if rule is not None:
@@ -201,6 +251,7 @@ def score_team(
                 reason = reason.replace(": ", f": answered {word}, as the data shows; ", 1)
             score.reason = reason
         score.evidence_value = evidence_value
+        score.tier = tier(value, score.evidence, score.evidence_link)
         values[statement.id] = value
         evidence_values[statement.id] = evidence_value
         statements.append(score)
@@ -222,8 +273,12 @@ def score_team(
             sum(c.evidence_score for c in categories.values()) / len(categories), 2
         ),
     }
-    return TeamScore(sheet.team, sheet.period, overall, categories, statements, unanswered,
-                     sheet.source)  # fmt: skip
+    return TeamScore(
+        sheet.team, sheet.period, overall, categories, statements, unanswered, sheet.source,
+        rubric_version=rubric.version, answered_version=sheet.rubric_version or rubric.version,
+        not_asked=[x for x in sheet.not_asked if x in unanswered],
+        respondents=[r.respondent for r in sheet.respondents],
+    )  # fmt: skip
 
 
 def recommendations(rubric: Rubric, score: TeamScore) -> list[dict[str, Any]]:

@@ -361,6 +361,11 @@ def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt
             alt.Tooltip("category:N", title="Category"),
             alt.Tooltip("claimed:Q", title="Level claimed"),
             alt.Tooltip("supported:Q", title="Level supported"),
+            *(
+                [alt.Tooltip("disputed:Q", title="Statements disputed")]
+                if "disputed" in grid
+                else []
+            ),
         ],
     )
     text = base.mark_text(fontSize=11).encode(
@@ -372,6 +377,10 @@ def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt
         f"{title}: {plural(grid['team'].nunique(), 'team')}; the data supports a lower level "
         f"than claimed in {len(below)} of {plural(len(grid), 'team-category', 'team-categories')}."
     )
+    if "disputed" in grid and grid["disputed"].sum():
+        marked = int((grid["disputed"] > 0).sum())
+        summary += (f" ⚑n marks {plural(marked, 'cell')} where the team's respondents disagree "
+                    "on n statements.")  # fmt: skip
     return alt.LayerChart(layer=[cells, text], title=title, description=summary).properties(
         width=alt.Step(120), height=alt.Step(18)
     )

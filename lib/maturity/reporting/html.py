@@ -36,11 +36,14 @@ def cards(parts: Iterable[Markup]) -> Markup:
     return Markup('<div class="cards">{}</div>').format(join(parts))
 
 
-def items(entries: Iterable[Markup | str], *, ordered: bool = False) -> Markup:
-    """A list of findings (``<ul class="findings">``, or ``<ol>`` when ``ordered``)."""
+def items(
+    entries: Iterable[Markup | str], *, ordered: bool = False, kind: str = "findings"
+) -> Markup:
+    """A list (``<ul class="findings">``, or ``<ol>`` when ``ordered``; ``kind`` = the class:
+    ``findings``, or ``method`` for the small print on how figures are computed)."""
     tag = "ol" if ordered else "ul"
     body = join(Markup("<li>{}</li>").format(entry) for entry in entries)
-    return Markup('<{0} class="findings">{1}</{0}>').format(Markup(tag), body)
+    return Markup('<{0} class="{1}">{2}</{0}>').format(Markup(tag), kind, body)
 
 
 def paragraph(content: Markup | str, kind: str | None = None) -> Markup:

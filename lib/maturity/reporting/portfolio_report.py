@@ -138,7 +138,7 @@ def movers(portfolio: ReviewQuarter) -> HTML:
 
 def method(portfolio: ReviewQuarter) -> HTML:
     """How the figures are computed (``maturity.reporting.method``)."""
-    return block(items(method_sentences(len(portfolio.organisation.teams))))
+    return block(items(method_sentences(len(portfolio.organisation.teams)), kind="method"))
 
 
 def contradicted_entries(portfolio: ReviewQuarter) -> list[Markup]:
@@ -183,8 +183,9 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
         result = portfolio.maturity.get(key)
         claimed: str
         contradicted: str | int
+        disputed: str | int
         if result is None:
-            claimed = supported = contradicted = MISSING
+            claimed = supported = contradicted = disputed = MISSING
         else:
             overall = result.score.overall
             claimed = f"{overall['level']} / {overall['evidence_level']}"
@@ -192,19 +193,21 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
             contradicted = sum(
                 1 for s in result.score.statements if s.evidence == "contradicted" and s.value
             )
+            disputed = len(result.score.disputed)
         rows.append([
             team.name, r["incidents"], format_minutes(r["mttr_median"], unit),
             r["change_yoy"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
-            r["dora_band"] or MISSING, claimed, supported, contradicted,
+            r["dora_band"] or MISSING, claimed, supported, contradicted, disputed,
         ])  # fmt: skip
     header = ["Team", "Incidents", "Median to recover", "vs a year before", "DORA band",
               "Level claimed / supported", "Score claimed / supported",
-              "Claims contradicted"]  # fmt: skip
+              "Claims contradicted", "Statements disputed"]  # fmt: skip
     note = paragraph(
         "Level: the lowest of the four category levels (1-5), the standard's maturity. Score: "
         "the mean of the category scores, each a level plus the progress made towards the "
         "next, so a level 2 team can score 3.50. Supported: once the incident data has "
-        "checked the claims.",
+        "checked the claims. Disputed: statements one of the team's respondents answered yes "
+        "and another no.",
         "note",
     )
     return block(table(rows, header, text_columns=(0, 3, 4)), note)
@@ -327,16 +330,18 @@ def maturity_grid(portfolio: ReviewQuarter) -> pd.DataFrame:
         overall = result.score.overall
         gap = overall["score"] - overall["evidence_score"]
         for category, c in result.score.categories.items():
+            disputed = sum(1 for s in result.score.disputed if s.category == category)
+            label = f"{c.level}→{c.evidence_level}" if c.level != c.evidence_level else str(c.level)
             rows.append({
                 "team": name, "category": rubric.categories[category],
                 "claimed": c.level, "supported": c.evidence_level,
-                "label": f"{c.level}→{c.evidence_level}" if c.level != c.evidence_level
-                else str(c.level),
+                # A cell whose respondents disagree on a statement carries a mark.
+                "label": f"{label} ⚑{disputed}" if disputed else label,
+                "disputed": disputed,
                 "gap": gap, "overall": overall["evidence_level"],
             })  # fmt: skip
-    return pd.DataFrame(
-        rows, columns=["team", "category", "claimed", "supported", "label", "gap", "overall"]
-    )
+    return pd.DataFrame(rows, columns=["team", "category", "claimed", "supported", "label",
+                                       "disputed", "gap", "overall"])  # fmt: skip
 
 
 def maturity_heatmap(portfolio: ReviewQuarter) -> alt.LayerChart | HTML:

@@ -7,6 +7,7 @@ are built with the escaping kit in ``maturity.reporting.html``, so text from inc
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import altair as alt
@@ -15,6 +16,7 @@ from IPython.display import HTML
 
 from maturity.assessment.evidence import unavailable_timestamps
 from maturity.assessment.rubric import load_rubric
+from maturity.assessment.scoring import TIERS
 from maturity.ingest.incidents import EXCLUDED, REJECTED, USED, reason_kinds
 from maturity.ingest.record import TIMESTAMP_COLUMNS, timestamp_names
 from maturity.measures.definitions import CHANGES, PHASES, RATES
@@ -38,7 +40,7 @@ from maturity.reporting.html import Markup, block, card, cards, items, join, par
 from maturity.reporting.method import method_sentences
 from maturity.reporting.notebook_record import make_record
 from maturity.reporting.quarter import TeamQuarter
-from maturity.wording import plural
+from maturity.wording import plural, verb
 
 __all__ = [
     "TeamQuarter",
@@ -468,12 +470,89 @@ def maturity_section(report: TeamQuarter) -> HTML:
         parts.append(
             paragraph(f"Unanswered (counted as no): {', '.join(score.unanswered)}.", "note")
         )
+    if score.not_asked:
+        new = plural(len(score.not_asked), "statement")
+        parts.append(
+            paragraph(
+                f"Answered against rubric version {score.answered_version}; this review scores "
+                f"version {score.rubric_version}, whose {new} new since "
+                f"({', '.join(score.not_asked)}) count as unanswered until answered.",
+                "note",
+            )
+        )
+    parts.append(_respondents(report, score))
+    parts.append(_statement_tiers(score, rubric.categories))
     # Contradicted claims are listed above: here only what the next level still needs.
     advice = [r for r in result.recommendations if r["kind"] != "contradicted"][:8]
     if advice:
         parts.append(Markup("<h3>What unlocks the next level</h3>"))
         parts.append(items((item["message"] for item in advice), ordered=True))
     return block(*parts)
+
+
+def _respondents(report: TeamQuarter, score: Any) -> Markup:
+    """Who answered, and the statements they disagree on with each one's answer and note."""
+    names = score.respondents
+    if len(names) <= 1:
+        return Markup("")
+    who = "anonymous" if report.organisation.anonymous else ", ".join(names)
+    disputed = score.disputed
+    lead = Markup("<h3>Where the respondents disagree</h3>") + paragraph(
+        f"{plural(len(names), 'respondent')} ({who}) answered; each statement takes the median "
+        f"of their answers (the lower middle on an even count). "
+        + (f"{plural(len(disputed), 'statement')} {verb(len(disputed), 'is', 'are')} disputed: "
+           "one said yes, another no. A disagreement is itself a finding: talk it through."
+           if disputed else "No statement is disputed."),
+        "note",
+    )  # fmt: skip
+    if not disputed:
+        return lead
+    rows = []
+    for s in disputed:
+        answers = "; ".join(
+            f"{g['respondent']}: {g['answer']}" + (f" ({g['note']})" if g["note"] else "")
+            for g in s.by_respondent
+        )
+        rows.append([s.id, s.text, s.answer, answers])
+    return join([lead, table(rows, ["Statement", "Wording", "Team's answer", "Each respondent"],
+                             text_columns=(0, 1, 2, 3))])  # fmt: skip
+
+
+def _statement_tiers(score: Any, categories: dict[str, str]) -> Markup:
+    """How far each yes or partly answer is backed: counts by category, then the ids.
+
+    Compact on purpose: a full questionnaire has dozens of statements, and a table of them
+    would fill a page. The ids of claims with nothing behind them are listed, since they are
+    what an appraiser asks about first.
+    """
+    graded = [s for s in score.statements if s.tier]
+    if not graded:
+        return Markup("")
+    counts = Counter((s.category, s.tier) for s in graded)
+    rows = [
+        [name, *(counts[key, tier] or MISSING for tier in TIERS)]
+        for key, name in categories.items()
+        if any(counts[key, tier] for tier in TIERS)
+    ]
+    totals = Counter(s.tier for s in graded)
+    rows.append(["All", *(totals[tier] or MISSING for tier in TIERS)])
+    claimed = [s.id for s in graded if s.tier == "claimed"]
+    documented = [s.id for s in graded if s.tier == "documented"]
+    notes = [
+        "Of the statements answered yes or partly, as an appraisal grades practices: an answer "
+        "alone is claimed, with an evidence link documented, borne out by the incident data "
+        "corroborated, and contradicted where the data says otherwise."
+    ]
+    if claimed:
+        notes.append(f"Claimed with nothing behind them: {', '.join(claimed)}.")
+    if documented:
+        notes.append(f"Documented by a link only: {', '.join(documented)}.")
+    return join([
+        Markup("<h3>How far each claim is backed</h3>"),
+        table(rows, ["Category", *(t.capitalize() for t in TIERS)],
+              highlight=[len(rows) - 1]),
+        *(paragraph(n, "note") for n in notes),
+    ])  # fmt: skip
 
 
 def recovery_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
@@ -555,7 +634,7 @@ def data_trust(report: TeamQuarter) -> HTML:
 def method(report: TeamQuarter) -> HTML:
     """How the figures are computed: what "beyond noise", the intervals and the typical
     change mean (``maturity.reporting.method``)."""
-    return block(items(method_sentences(len(report.organisation.teams))))
+    return block(items(method_sentences(len(report.organisation.teams)), kind="method"))
 
 
 def maturity_chart(report: TeamQuarter) -> alt.Chart | None:
