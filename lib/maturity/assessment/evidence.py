@@ -43,6 +43,9 @@ WINDOW = 4
 #: Fewer incidents than this behind a fact: too few to judge a claim by it.
 MIN_EVIDENCE = stats.MIN_RESOLVED
 LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+#: The incident columns the facts read (``team_facts``): a team's rows need no others.
+FACT_COLUMNS = ("team", "quarter", *LIFECYCLE, "review_done", "runbook_used",
+                "automated_recovery", "source_format")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,24 +117,24 @@ def windows(quarter: str) -> tuple[list[str], list[str]]:
     return window, before
 
 
-def year_on_year(by_team: dict[str, pd.DataFrame], quarter: str) -> dict[str, dict[str, Fact]]:
-    """``yoy_median_ratio`` and ``yoy_slower`` of every team at once: the change test of the
-    measures (``stats.compare``) on each team's recovery times over the four quarters ending
-    with ``quarter`` against the four before, q-values across the teams together (as the
-    measures' verdicts are across the teams of a period)."""
+def year_on_year(incidents: pd.DataFrame, quarter: str) -> dict[str, dict[str, Fact]]:
+    """``yoy_median_ratio`` and ``yoy_slower`` of every team of ``incidents`` at once (by
+    their ``team``; rows without one are left out): the change test of the measures
+    (``stats.compare``) on each team's recovery times over the four quarters ending with
+    ``quarter`` against the four before, q-values across the teams together (as the
+    measures' verdicts are across the teams of a period). One pass over the rows, however
+    many teams."""
     window, before = windows(quarter)
-    teams = sorted(by_team)
-    values, codes = [], []
-    for side, quarters in ((0, window), (1, before)):
-        for i, team in enumerate(teams):
-            rows = by_team[team]
-            times = recovery_minutes(rows[rows["quarter"].isin(quarters)]).dropna().to_numpy()
-            values.append(times)
-            codes.append(np.full(len(times), side * len(teams) + i))
-    flat = np.concatenate(values) if values else np.array([])
-    grouped = stats.sort_by_group(
-        flat, np.concatenate(codes) if codes else np.array([], np.int64), 2 * len(teams)
-    )
+    attributed = incidents[incidents["team"].notna()]
+    names = attributed["team"].astype(str)
+    teams = sorted(names.unique())
+    code = names.map({team: i for i, team in enumerate(teams)}).to_numpy(np.int64)
+    period = attributed["quarter"]
+    side = np.where(period.isin(window), 0, np.where(period.isin(before), 1, -1))
+    times = recovery_minutes(attributed).to_numpy(dtype=float, na_value=np.nan)
+    keep = (side >= 0) & np.isfinite(times)
+    grouped = stats.sort_by_group(times[keep], side[keep] * len(teams) + code[keep],
+                                  2 * len(teams))  # fmt: skip
     now = grouped.regroup(np.arange(len(teams)))
     then = grouped.regroup(np.arange(len(teams), 2 * len(teams)))
     change = stats.compare(now, then)
@@ -155,14 +158,20 @@ def year_on_year(by_team: dict[str, pd.DataFrame], quarter: str) -> dict[str, di
     return facts
 
 
+#: A team's year-over-year facts when it has no incident to test.
+NO_YEARLY = {"yoy_median_ratio": Fact(None, 0), "yoy_slower": Fact(None, 0)}
+
+
 def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
-               timezone: str = "UTC",
-               yearly: dict[str, Fact] | None = None) -> dict[str, Fact]:  # fmt: skip
+               timezone: str = "UTC", yearly: dict[str, Fact] | None = None,
+               patterns: pd.DataFrame | None = None) -> dict[str, Fact]:  # fmt: skip
     """The evidence facts of one team's incidents (``IncidentSet.incidents`` rows).
     ``yearly``: this team's ``year_on_year`` facts, when the teams were tested together
-    (else the team is tested alone)."""
+    (else the team is tested alone). ``patterns``: the rows' ``incident_patterns``, row for
+    row, when computed once for the organisation (else computed here)."""
     window, _ = windows(quarter)
-    recent = incidents[incidents["quarter"].isin(window)]
+    in_window = incidents["quarter"].isin(window).to_numpy()
+    recent = incidents[in_window]
     resolved = recent[recent["resolved_at"].notna()]
     facts = {
         "pir_rate": _share(resolved["review_done"]),
@@ -175,13 +184,14 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
         "slo_configured": Fact(1.0 if slo_configured else 0.0, 1, needs_incidents=False),
     }
     # Facts resting on doubtful timestamps say so (the window's data-trust profile).
-    trust = window_trust(recent, timezone)
+    trust = window_trust(recent, timezone,
+                         patterns=None if patterns is None else patterns[in_window])  # fmt: skip
     for name in ("recovery_time_share", "lifecycle_complete_share"):
         doubt = _doubt(trust, name)
         if doubt and facts[name].value is not None:
             facts[name] = replace(facts[name], doubt=doubt)
     if yearly is None:
-        yearly = year_on_year({"team": incidents}, quarter)["team"]
+        yearly = year_on_year(incidents.assign(team="team"), quarter).get("team", NO_YEARLY)
     for name, fact in yearly.items():
         doubt = _doubt(trust, name) if fact.value is not None else ""
         facts[name] = replace(fact, doubt=doubt)

@@ -8,12 +8,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from maturity.assessment.answers import AnswerProblem, load_quarter_answers
-from maturity.assessment.evidence import Fact, team_facts, year_on_year
+from maturity.assessment.evidence import FACT_COLUMNS, NO_YEARLY, Fact, team_facts, year_on_year
 from maturity.assessment.rubric import Rubric, load_rubric
 from maturity.assessment.scoring import TeamScore, recommendations, score_team
 from maturity.errors import PeriodError
 from maturity.ingest.incidents import IncidentSet, load_incidents
+from maturity.measures.trust import incident_patterns
 from maturity.organisation import Organisation
 from maturity.periods import parse_quarter
 
@@ -76,11 +79,13 @@ def assess_quarter(
     thresholds = assessment.evidence_thresholds
     slo = bool(assessment.slo_minutes)
 
-    # Each team's rows split once: filtering the whole frame per team would make the
-    # assessment quadratic in the number of teams.
-    frame = incidents.incidents
-    by_team = {str(k): rows for k, rows in frame.groupby("team", sort=False, observed=True)}
-    no_rows = frame.iloc[0:0]
+    # Each team's rows split once, and every incident's timestamp patterns found once:
+    # filtering or profiling the whole frame per team would make the assessment quadratic
+    # in the number of teams.
+    patterns = incident_patterns(incidents.incidents, assessment.timezone)
+    frame = incidents.incidents[[c for c in FACT_COLUMNS if c in incidents.incidents]]
+    positions = frame.groupby("team", sort=False, observed=True).indices
+    none = np.array([], dtype=np.int64)
 
     yearly: dict[str, dict[str, dict[str, Fact]]] = {}
 
@@ -88,11 +93,12 @@ def assess_quarter(
         # The year-over-year test of every team at once, once per period: its q-values are
         # across the teams, as the measures' verdicts are.
         if period not in yearly:
-            yearly[period] = year_on_year(by_team, period)
-        none = {"yoy_median_ratio": Fact(None, 0), "yoy_slower": Fact(None, 0)}
-        return team_facts(by_team.get(team, no_rows), period, slo_configured=slo,
+            yearly[period] = year_on_year(frame, period)
+        rows = positions.get(team, none)
+        return team_facts(frame.iloc[rows], period, slo_configured=slo,
                           timezone=assessment.timezone,
-                          yearly=yearly[period].get(team, none))  # fmt: skip
+                          yearly=yearly[period].get(team, NO_YEARLY),
+                          patterns=patterns.iloc[rows])  # fmt: skip
 
     earlier: dict[str, list[dict[str, Any]]] = {}
     for period in (q for q in answered if q < quarter):

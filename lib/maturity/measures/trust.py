@@ -168,11 +168,16 @@ def doubtful_fields(trust: dict[str, Any] | None) -> dict[str, list[dict[str, An
     return fields
 
 
-def window_trust(incidents: pd.DataFrame, timezone: str) -> dict[str, Any]:
-    """The ``data_trust`` object of a set of incidents taken together (an evidence window)."""
+def window_trust(incidents: pd.DataFrame, timezone: str,
+                 patterns: pd.DataFrame | None = None) -> dict[str, Any]:  # fmt: skip
+    """The ``data_trust`` object of a set of incidents taken together (an evidence window).
+    ``patterns``: their ``incident_patterns`` rows, when already computed for a larger set
+    (a bulk closure is then counted among all the team's closures of that minute, as the
+    measures count it, not only among the window's)."""
     if not len(incidents):
         return profile({})
-    sums = incident_patterns(incidents, timezone).sum()
+    flags = incident_patterns(incidents, timezone) if patterns is None else patterns
+    sums = flags.sum()
     raw = {f"trust_{k}": int(v) for k, v in sums.items()}
     raw["trust_incidents"] = len(incidents)
     return profile(raw)
