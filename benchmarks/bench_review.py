@@ -11,6 +11,10 @@ folder and its parse cache warmed. Then, on this machine:
   ``jupyter nbconvert --to html --no-input`` (and, for PDFs, the ``weasyprint`` CLI on that
   HTML), one after another; seconds per report = its wall time / sampled reports.
 
+``--incremental [TEAMS]`` measures instead the re-run after one team's answers change (issue
+23): at 300 teams with PDFs, it must take at most 10% of the full review, keep exactly the
+299 unchanged team reports, and those must be byte-identical to a full rebuild's.
+
 Printed: seconds per report and the ratio (targets: at least 4x without PDFs, 3x with), how
 seconds per report change from 40 to 300 teams (target: within 1.2x), where the review's
 time went (load, measures, scoring, bundles, execute, export, pdf, board pack: worker
@@ -21,6 +25,7 @@ command, its workers and their kernels), sampled every second, as the sum of res
 pages divided among the processes sharing them, what the machine actually holds).
 
     .venv/bin/python benchmarks/bench_review.py [--sizes 6,40,300] [--sample 4] [--jobs 2]
+    .venv/bin/python benchmarks/bench_review.py --incremental [300] [--no-pdf]
 """
 
 from __future__ import annotations
@@ -55,9 +60,9 @@ if __name__ == "__main__":
     from maturity.reporting.review import run_review
 
     review = run_review(sys.argv[1], quarter=sys.argv[2], out=sys.argv[3], jobs=int(sys.argv[4]),
-                        pdf=sys.argv[5] == "pdf")
+                        pdf=sys.argv[5] == "pdf", force=sys.argv[6] == "force")
     print(json.dumps({"timings": review.timings, "reports": len(review.teams) + 1,
-                      "failed": len(review.failed)}))
+                      "failed": len(review.failed), "kept": review.kept}))
 """
 
 
@@ -96,13 +101,13 @@ class PeakMemory:
         return self.peak, self.peak_rss
 
 
-def run_review(org: Path, out: Path, jobs: int, pdf: bool) -> dict:
+def run_review(org: Path, out: Path, jobs: int, pdf: bool, force: bool = False) -> dict:
     script = out.parent / "run_review.py"
     script.write_text(REVIEW)
     clock = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(script), str(org), QUARTER, str(out), str(jobs),
-         "pdf" if pdf else "nopdf"],
+         "pdf" if pdf else "nopdf", "force" if force else "keep"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     memory = PeakMemory(process.pid)
@@ -142,12 +147,77 @@ def run_loop(org: Path, teams: list[str], out: Path, pdf: bool) -> float:
     return (time.perf_counter() - clock) / len(teams)
 
 
+def change_one_answer(org: Path, team: str) -> str:
+    """Flip one of ``team``'s answers this quarter, as a late correction would."""
+    import yaml
+
+    path = org / "answers" / QUARTER / f"{team}.yaml"
+    sheet = yaml.safe_load(path.read_text())
+    statement = sorted(sheet["answers"])[0]
+    sheet["answers"][statement] = "no" if sheet["answers"][statement] != "no" else "yes"
+    path.write_text(yaml.safe_dump(sheet, sort_keys=False))
+    return statement
+
+
+def team_files(out: Path) -> dict[str, bytes]:
+    folder = next(out.glob(f"*/{QUARTER}/teams"))
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def incremental(base: Path, teams: int, jobs: int, pdf: bool) -> bool:
+    """The review, then a re-run after one team's answers change (issue 23), then a full
+    rebuild (``--force``) into the same folder; prints the re-run's share of the full
+    review and whether the kept reports are byte-identical to the full rebuild's."""
+    org = generate_organisation(base / f"inc{teams}", teams=teams, seed=13,
+                                incidents_per_quarter=INCIDENTS_PER_QUARTER)  # fmt: skip
+    subprocess.run([str(BIN / "maturity"), "validate", str(org)], check=True,
+                   capture_output=True)  # fmt: skip
+    out = base / f"inc-out{teams}"
+    label = "with PDFs" if pdf else "HTML only"
+    full = run_review(org, out, jobs, pdf)
+    changed = f"team-{teams // 2:03d}"
+    statement = change_one_answer(org, changed)
+    again = run_review(org, out, jobs, pdf)
+    kept_files = team_files(out)
+    forced = run_review(org, out, jobs, pdf, force=True)
+    rebuilt = team_files(out)
+    kept = set(again["kept"])
+    expected = {f"team-{i:03d}" for i in range(teams)} - {changed}
+    identical = all(kept_files[name] == rebuilt[name] for name in rebuilt
+                    if name.split(".")[0] in kept)  # fmt: skip
+    share = again["seconds"] / full["seconds"]
+    print(f"\nIncremental review, {teams} teams, {label} (one answer of {changed} changed: "
+          f"{statement})", flush=True)  # fmt: skip
+    print(f"  full review {full['seconds']:.0f} s; re-run {again['seconds']:.1f} s "
+          f"({share:.1%} of the full review; target at most 10%), {len(kept)} team reports "
+          f"kept, {teams - len(kept)} rebuilt, plus the portfolio, index, board pack, deck "
+          f"and summary; full rebuild {forced['seconds']:.0f} s", flush=True)  # fmt: skip
+    stages = {k: v for k, v in again["timings"].items() if k not in ("total", "reports")}
+    print("    where the re-run's time goes (s): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()), flush=True)  # fmt: skip
+    print(
+        f"  kept exactly the unchanged teams: {kept == expected}; kept reports byte-"
+        f"identical to the full rebuild's: {identical} ({len(kept_files)} files)"
+    )
+    return share <= 0.10 and kept == expected and identical
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="6,40,300", help="team counts (default 6,40,300)")
     parser.add_argument("--sample", type=int, default=4, help="teams in the hand-written loop")
     parser.add_argument("--jobs", type=int, default=2, help="the review's workers (default 2)")
+    parser.add_argument("--incremental", type=int, metavar="TEAMS", nargs="?", const=300,
+                        help="only the incremental re-run benchmark, at TEAMS teams "
+                        "(default 300)")  # fmt: skip
+    parser.add_argument("--no-pdf", action="store_true", help="--incremental without PDFs")
     args = parser.parse_args()
+    if args.incremental:
+        with tempfile.TemporaryDirectory(prefix="bench-review-") as folder:
+            os.environ["MATURITY_CACHE_DIR"] = str(Path(folder) / "cache")
+            met = incremental(Path(folder), args.incremental, args.jobs, not args.no_pdf)
+        print("all targets met" if met else "some targets NOT met")
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = {}
     with tempfile.TemporaryDirectory(prefix="bench-review-") as folder:

@@ -181,12 +181,16 @@ def cmd_review(args: argparse.Namespace) -> int:
     try:
         review = run_review(
             args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
-            progress=progress, scheduler=args.scheduler,
+            progress=progress, scheduler=args.scheduler, force=args.force,
         )  # fmt: skip
     finally:
         if bar is not None:
             bar.close()
     if not args.quiet:
+        if review.kept:
+            kept = plural(len(review.kept), "team report")
+            print(f"  kept {kept} whose inputs are unchanged since the last review "
+                  "(--force rebuilds them)")  # fmt: skip
         print(safe_text(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}"))
     for problem in review.problems:
         print(safe_text(f"maturity: {problem}"), file=sys.stderr)
@@ -461,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDR",
                    help="run the reports on a Dask cluster, e.g. tcp://host:8786 "
                    "(needs the cluster extra; --jobs is then the cluster's)")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="rebuild every report (default: keep the team reports whose inputs "
+                   "are unchanged since the last review into the same folder)")  # fmt: skip
     p.add_argument(
         "--quiet",
         action="store_true",

@@ -134,6 +134,21 @@ def test_forty_teams_heatmap_and_distribution(forty: ReviewQuarter) -> None:
     assert sum(bands) == 40
     claims = portfolio_report.contradicted_claims(forty).data
     assert "No questionnaire answers this quarter: Team 037, Team 038, Team 039." in claims
+    # many contradicted claims are counted by statement, the counts checked one by one
+    counted: dict[str, list[str]] = {}
+    for key, result in forty.maturity.items():
+        for s in result.score.statements:
+            if s.evidence == "contradicted" and s.value:
+                counted.setdefault(s.id, []).append(forty.organisation.teams[key].name)
+    assert sum(map(len, counted.values())) > portfolio_report.CLAIMS_LISTED
+    assert "<li>" not in claims.split("No questionnaire answers")[0]
+    for statement, names in counted.items():
+        row = re.search(r"<tr><td class=\"text\">" + re.escape(str(escape(
+            portfolio_report.statement_name(statement)))) + r"</td><td>(\d+)</td>"
+            r"<td class=\"text\">([^<]*)</td>", claims)  # fmt: skip
+        assert row is not None, statement
+        assert int(row.group(1)) == len(names)
+        assert row.group(2).startswith(", ".join(sorted(names)[: portfolio_report.TEAMS_NAMED]))
     # at 40 teams the bar chart of scores gives way to the heatmap
     assert "the heatmap below" in portfolio_report.maturity_chart(forty).data
 

@@ -157,16 +157,57 @@ def contradicted_entries(portfolio: ReviewQuarter) -> list[Markup]:
     return entries
 
 
+#: Contradicted claims listed one by one up to this many; beyond, they are counted by
+#: statement (each team's report lists its own, with the figures).
+CLAIMS_LISTED = 12
+#: Teams named per statement in the counted form.
+TEAMS_NAMED = 8
+
+
+def contradicted_by_statement(portfolio: ReviewQuarter) -> list[tuple[str, list[str]]]:
+    """The statements the incident data contradicts, each with the teams (by name),
+    most-contradicted first (then in the rubric's order)."""
+    order = {s.id: i for i, s in enumerate(load_rubric().statements)}
+    teams: dict[str, list[str]] = {}
+    for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
+        result = portfolio.maturity.get(key)
+        for s in result.score.statements if result is not None else ():
+            if s.evidence == "contradicted" and s.value:
+                teams.setdefault(s.id, []).append(team.name)
+    return sorted(teams.items(), key=lambda kv: (-len(kv[1]), order[kv[0]]))
+
+
 def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
-    """Each team's claims that its incident data contradicts, in the rubric's words."""
+    """The claims the teams' incident data contradicts, in the rubric's words: one by one
+    (team, statement, figures) up to ``CLAIMS_LISTED``, else counted by statement with the
+    teams named, so the section stays a page at 300 teams."""
     entries = contradicted_entries(portfolio)
     unanswered = sorted(
         team.name for key, team in portfolio.organisation.teams.items()
         if key not in portfolio.maturity
     )  # fmt: skip
-    parts: list[Markup | str] = [
-        items(entries) if entries else paragraph("The incident data contradicts no claim.")
-    ]
+    parts: list[Markup | str] = []
+    if not entries:
+        parts.append(paragraph("The incident data contradicts no claim."))
+    elif len(entries) <= CLAIMS_LISTED:
+        parts.append(items(entries))
+    else:
+        grouped = contradicted_by_statement(portfolio)
+        teams = len({name for _, names in grouped for name in names})
+        parts.append(
+            paragraph(
+                f"{plural(len(entries), 'claim')} from {plural(teams, 'team')}, by statement, "
+                "the most contradicted first; each team's report gives its figures.",
+                "note",
+            )
+        )
+        rows = []
+        for statement, names in grouped:
+            shown = ", ".join(names[:TEAMS_NAMED])
+            more = len(names) - TEAMS_NAMED
+            rows.append([statement_name(statement), len(names),
+                         shown + (f" and {more} more" if more > 0 else "")])  # fmt: skip
+        parts.append(table(rows, ["Claim", "Teams", "Which"], text_columns=(0, 2)))
     if unanswered:
         parts.append(
             paragraph(f"No questionnaire answers this quarter: {', '.join(unanswered)}.", "note")

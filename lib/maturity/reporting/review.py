@@ -7,8 +7,11 @@ worker processes (``LocalRunner``), each keeping one kernel warm across its repo
 tasks on a Dask cluster (``ClusterRunner``); a worker executes the notebook with papermill
 and renders offline HTML and, optionally, PDF, and sends the files back to be written here.
 One team's failure never stops the others: it is recorded in ``summary.json`` and the
-index, and the review as a whole reports failure. ``ReviewResult.timings`` says where the
-time went (load, measures, scoring, bundles, execute, export, pdf, board pack).
+index, and the review as a whole reports failure. A re-run into the same folder keeps the
+team reports whose inputs did not change (``incremental``; ``force`` rebuilds all); the
+portfolio, index, board pack, deck and summary are always rebuilt. ``ReviewResult.timings``
+says where the time went (load, measures, scoring, bundles, digests, execute, export, pdf,
+deck, board pack).
 
 Output: ``<out>/<org>/<YYYY-Qn>/`` with ``index.html``, ``summary.json``,
 ``teams/<team>.html|pdf`` and ``notebooks/<team>.ipynb`` (executed, for audit).
@@ -62,6 +65,7 @@ from maturity.reporting.execute import (
     notebooks_dir,
 )
 from maturity.reporting.formatting import format_minutes, unit_of
+from maturity.reporting.incremental import ReviewState, report_digests
 from maturity.reporting.quarter import ReviewQuarter, write_bundle
 from maturity.reporting.render import TEMPLATES
 from maturity.reporting.summary import summary_markdown
@@ -103,6 +107,8 @@ class ReviewResult:
     board_pack: str | None = None  # "review.pdf" once printed
     deck: str | None = None  # "review.pptx" once written
     timings: dict[str, float] = field(default_factory=dict)  # seconds by stage
+    # Team reports kept from the last review, their inputs unchanged (``incremental``).
+    kept: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -149,12 +155,16 @@ def run_review(
     pdf: bool = True,
     progress: Any = None,
     scheduler: str | None = None,
+    force: bool = False,
 ) -> ReviewResult:
     """Run the quarterly review of an assessment folder; see the module docstring.
 
     ``progress(result, done, total)`` is called as each report finishes, in the order they
-    finish. ``scheduler``: the address of a Dask distributed scheduler to run the reports
-    on (``tcp://host:8786``), instead of ``jobs`` local worker processes.
+    finish (``total``: the reports rebuilt). ``scheduler``: the address of a Dask
+    distributed scheduler to run the reports on (``tcp://host:8786``), instead of ``jobs``
+    local worker processes. A team report whose inputs are unchanged since the last review
+    into the same folder is kept (``maturity.reporting.incremental``); ``force`` rebuilds
+    every report.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -167,7 +177,7 @@ def run_review(
     runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs, pdf)
     try:
         data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
-        review = _review_in(assessment, data, out, pdf, progress, runner, timings)
+        review = _review_in(assessment, data, out, pdf, progress, runner, timings, force)
     finally:
         runner.close()
     write_site(review.out_dir.parent, assessment.name)
@@ -184,6 +194,7 @@ def _review_in(
     progress: Any,
     runner: Runner,
     timings: dict[str, float],
+    force: bool = False,
 ) -> ReviewResult:
     quarter, incidents = data.quarter, data.incidents
     problems = [p.message for p in data.answer_problems if p.team is None]
@@ -205,44 +216,43 @@ def _review_in(
         raise OutputError(f"{out}: cannot write reports there ({exc.strerror or exc})") from exc
     with _review_lock(out_dir):
         printing = _start_printing() if pdf else None
-        review = _run_reports(assessment, data, out_dir, pdf, progress, runner, timings)
-        review.problems.extend(problems)
-        clock = time.perf_counter()
-        if printing is not None:
-            printing.join()
-            _write_board_pack(review, assessment)
-            timings["board_pack"] = time.perf_counter() - clock
+        printer = _Printer() if pdf else None
+        try:
+            review = _run_reports(assessment, data, out_dir, pdf, progress, runner, timings,
+                                  force)  # fmt: skip
+            review.problems.extend(problems)
             clock = time.perf_counter()
-            _write_deck(review, data)
-            timings["deck"] = time.perf_counter() - clock
+            if printer is not None and printing is not None:
+                # The board pack prints in its own process while this one makes the deck.
+                pack = printer.start(review, assessment)
+                printing.join()
+                _write_deck(review, data)
+                timings["deck"] = time.perf_counter() - clock
+                printer.finish(review, pack)
+                timings["board_pack"] = time.perf_counter() - clock
+        finally:
+            if printer is not None:
+                printer.close()
         write_index(review, assessment, incidents)
         files.write_text(out_dir / "summary.md", summary_markdown(data, "index.html"))
     return review
 
 
 def _start_printing() -> threading.Thread:
-    """Import WeasyPrint (and start its fonts), pypdf and python-pptx in this process while
-    the reports run, in a thread: the board pack and the deck need them after the last
-    report, and this process mostly waits meanwhile (about two seconds otherwise added to
-    every review with PDFs)."""
+    """Import python-pptx (and the deck's module) in this process while the reports run,
+    in a thread: the deck needs it after the last report, and this process mostly waits
+    meanwhile (the board pack's libraries load in its own process, ``_Printer``)."""
 
     def start() -> None:
-        with contextlib.suppress(Exception):  # the board pack says what fails, if anything
-            import pypdf  # noqa: F401
-            from weasyprint import HTML as WeasyHTML
-
+        with contextlib.suppress(Exception):  # the deck says what fails, if anything
             import maturity.reporting.deck  # noqa: F401
-
-            WeasyHTML(string="<p>maturity</p>").write_pdf()
 
     thread = threading.Thread(target=start, name="maturity-printing", daemon=True)
     thread.start()
     return thread
 
 
-def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
-    """``review.pdf``: the portfolio, then every team; a failure to print it is noted, not
-    fatal (every report is already written)."""
+def _pack_sections(review: ReviewResult) -> list[Section]:
     sections = []
     for result in [review.portfolio, *review.teams]:
         if result is None:
@@ -250,11 +260,46 @@ def _write_board_pack(review: ReviewResult, assessment: Organisation) -> None:
         pdf = review.out_dir / result.pdf if result.status == "ok" and result.pdf else None
         title = "Portfolio" if result.team == PORTFOLIO else result.name
         sections.append(Section(result.team, title, pdf, result.error))
-    try:
-        write_board_pack(review.out_dir / "review.pdf", assessment.name, review.quarter, sections)
-        review.board_pack = "review.pdf"
-    except Exception as exc:  # the pack is a convenience: its failure must not hide the reports
-        review.problems.append(f"review.pdf could not be printed: {one_line(exc)}")
+    return sections
+
+
+def _warm_printer() -> None:
+    """The board pack's process: its libraries loaded while the reports run."""
+    with contextlib.suppress(Exception):  # the board pack says what fails, if anything
+        import pypdf  # noqa: F401
+        from weasyprint import HTML as WeasyHTML
+
+        WeasyHTML(string="<p>maturity</p>").write_pdf()
+
+
+class _Printer:
+    """Prints ``review.pdf`` (the board pack) in a process of its own, started (and warmed)
+    as the reports begin, so that it prints while this process makes the deck: both are a
+    few seconds of pure Python at 300 teams, and a re-run that rebuilds one team's report
+    would otherwise wait for one after the other. A failure to print the pack is noted, not
+    fatal (every report is already written)."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                        initializer=_warm_printer)  # fmt: skip
+        self.pool.submit(int)  # start it now
+
+    def start(self, review: ReviewResult, assessment: Organisation) -> Future[None]:
+        target, sections = review.out_dir / "review.pdf", _pack_sections(review)
+        return self.pool.submit(write_board_pack, target, assessment.name, review.quarter,
+                                sections)  # fmt: skip
+
+    @staticmethod
+    def finish(review: ReviewResult, pack: Future[None]) -> None:
+        try:
+            pack.result()
+            review.board_pack = "review.pdf"
+        except Exception as exc:  # its failure must not hide the reports
+            review.problems.append(f"review.pdf could not be printed: {one_line(exc)}")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _write_deck(review: ReviewResult, data: ReviewQuarter) -> None:
@@ -303,6 +348,7 @@ def _run_reports(
     progress: Any,
     runner: Runner,
     timings: dict[str, float],
+    force: bool = False,
 ) -> ReviewResult:
     clock = time.perf_counter()
     quarter = data.quarter
@@ -345,6 +391,26 @@ def _run_reports(
     slice_for = data.team_slicer()
     timings["bundles"] = time.perf_counter() - clock
 
+    # The team reports whose inputs are unchanged since the last review here are kept.
+    clock = time.perf_counter()
+    state = ReviewState(out_dir) if force else ReviewState.load(out_dir)
+    state.keep_only(job.key for job in jobs_list[1:])
+    digests = report_digests(data, jobs_list[1:])
+    by_key: dict[str, TeamResult] = {}
+    if state.reports:  # a first or forced review has nothing to keep
+        for job in jobs_list[1:]:
+            reusable = state.reusable(job.key, digests[job.key])
+            if reusable is not None:
+                kept, picture = reusable
+                result = _kept_result(kept.result, picture)
+                if result is None:
+                    continue
+                _flag_team(result, list(data.answer_problems), quarter,
+                           int(used_by_team.get(job.key, 0)))  # fmt: skip
+                by_key[job.key] = result
+    timings["digests"] = time.perf_counter() - clock
+    to_build = [job for job in jobs_list if job.key not in by_key]
+
     def prepare(job: ReportJob) -> ReportJob:
         """The job with its bundle, made as it is handed to a worker (never all at once)."""
         started = time.perf_counter()
@@ -353,28 +419,56 @@ def _run_reports(
         timings["bundles"] += time.perf_counter() - started
         return dataclasses.replace(job, bundle=bundle)
 
-    by_key: dict[str, TeamResult] = {}
     jobs_by_key = {job.key: job for job in jobs_list}
+    built = 0
 
     def finished(output: ReportOutput) -> None:
+        nonlocal built
         started = time.perf_counter()
         result = store_report(output, jobs_by_key[output.key], out_dir)
         for stage, seconds in output.stages.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
-        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
         if result.team != PORTFOLIO:
             _flag_team(result, list(data.answer_problems), quarter,
                        int(used_by_team.get(result.team, 0)))  # fmt: skip
+            _remember(state, result, digests[result.team])
+        timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
         by_key[result.team] = result
+        built += 1
         if progress:
-            progress(result, len(by_key), len(jobs_list))
+            progress(result, built, len(to_build))
         return_freed_memory()  # the earlier reports' files, written and let go
 
     clock = time.perf_counter()
-    runner.run(jobs_list, finished, prepare)
+    try:
+        runner.run(to_build, finished, prepare)
+    finally:
+        with contextlib.suppress(OSError):  # the state only saves work: never fatal
+            state.save()
     timings["reports"] = time.perf_counter() - clock
     results = [by_key[job.key] for job in jobs_list]
-    return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0])
+    kept_keys = sorted(set(by_key) - {job.key for job in to_build})
+    return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0],
+                        kept=kept_keys)  # fmt: skip
+
+
+def _kept_result(fields: dict[str, Any], picture: bytes | None) -> TeamResult | None:
+    """A kept report's result from its remembered fields; None (rebuild it) when they do
+    not fit this version's ``TeamResult``."""
+    try:
+        return TeamResult(**fields, picture=picture)
+    except TypeError:
+        return None
+
+
+def _remember(state: ReviewState, result: TeamResult, digest: str) -> None:
+    """Record a team report just stored, or forget it when it failed."""
+    if result.status != "ok":
+        state.forget(result.team)
+        return
+    written = [name for name in (result.html, result.pdf, result.notebook) if name]
+    fields = {k: v for k, v in asdict(result).items() if k != "picture"}
+    state.remember(result.team, digest, written, fields, result.picture)
 
 
 def store_report(output: ReportOutput, job: ReportJob, out_dir: Path) -> TeamResult:
@@ -462,13 +556,24 @@ class LocalRunner(Runner):
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up,
                                    initargs=(self.pdf,))  # fmt: skip
-        for _ in range(workers):  # start every worker now, not when the first job arrives
-            pool.submit(int)
+        # Start one worker now, warming while the organisation's measures compute; the
+        # others start with the first reports. Two warming at once, on two cores, slowed
+        # the measures and scoring (which every report waits for) from 7.6 s to 8.7 s at
+        # 300 teams, and a re-run that rebuilds one team pays that in full.
+        pool.submit(int)
         # The workers, kept to wait on: a pool shut down without waiting (as ``_batch`` does,
         # so the review goes on to its board pack) forgets them, and a later shutdown that
         # asks to wait then returns at once.
-        self.pools[pool] = list((getattr(pool, "_processes", None) or {}).values())
+        self.pools[pool] = []
+        self._track(pool)
         return pool
+
+    def _track(self, pool: ProcessPoolExecutor) -> None:
+        """Remember ``pool``'s worker processes (so far) to wait on."""
+        known = self.pools.setdefault(pool, [])
+        for process in (getattr(pool, "_processes", None) or {}).values():
+            if process not in known:
+                known.append(process)
 
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
             prepare: Callable[[ReportJob], ReportJob] = lambda job: job) -> None:  # fmt: skip
@@ -485,8 +590,7 @@ class LocalRunner(Runner):
             if number < len(batches):
                 self._wait(pool)  # gone before the next round's workers start
 
-    @staticmethod
-    def _batch(pool: ProcessPoolExecutor, workers: int, batch: list[ReportJob],
+    def _batch(self, pool: ProcessPoolExecutor, workers: int, batch: list[ReportJob],
                finished: Callable[[ReportOutput], None],
                prepare: Callable[[ReportJob], ReportJob]) -> list[ReportJob]:  # fmt: skip
         """Run ``batch``, at most two jobs per worker handed out at a time; the jobs a
@@ -520,7 +624,9 @@ class LocalRunner(Runner):
                     hand_out()
         finally:
             # Not waiting for the workers (and their kernels) to exit: they stop while the
-            # review writes its board pack, deck and index (``close`` waits).
+            # review writes its board pack, deck and index (``close`` waits). The workers
+            # started with the first reports are added to the ones to wait for.
+            self._track(pool)
             pool.shutdown(wait=False, cancel_futures=True)
         return interrupted
 
