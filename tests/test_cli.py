@@ -49,8 +49,9 @@ def test_validate_json_is_the_quality_object(tiny_assessment: Path) -> None:
     assert run.returncode == 0
     quality = json.loads(run.stdout)["quality"]
     assert set(quality) == {
-        "rows_read", "rows_used", "rows_excluded", "rows_rejected", "issues", "notes"
+        "rows_read", "rows_used", "rows_excluded", "rows_rejected", "issues", "notes", "errors"
     }  # fmt: skip
+    assert quality["errors"] == []  # files that could not be read
     assert quality["issues"][0] == {
         "file": "incidents/export.csv", "row": 8, "incident_id": "B2", "action": "excluded",
         "reason": "test, drill or game day",

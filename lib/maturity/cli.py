@@ -39,12 +39,18 @@ def _print_json(payload: dict[str, Any]) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from maturity.ingest.incidents import REJECTED, load_incidents
 
-    loaded = load_incidents(args.paths)
+    errors: list[str] = []
+    loaded = load_incidents(args.paths, file_errors=errors)
     quality = loaded.quality()
     if args.json:
+        quality["errors"] = [{"file": e.split(": ", 1)[0], "error": e} for e in errors]
         _print_json({"quality": quality})
-    else:
+    elif loaded.rows_read or loaded.notes or not errors:
         print(safe_text(_ledger_summary(loaded)))
+    if errors:  # every file that could not be read, one line each, then the usual exit 2
+        for error in errors:
+            print(safe_text(f"maturity: {error}"), file=sys.stderr)
+        return ConfigError.exit_code
     if quality["rows_used"] == 0:
         if not args.json:
             rejected = loaded.count(REJECTED)

@@ -46,6 +46,8 @@ class SourceSettings:
     columns: dict[str, str] = field(default_factory=dict)  # canonical column -> file's header
     day_first: bool | None = None  # None: decided from the file
     severity_map: dict[str, int] = field(default_factory=dict)  # cell text -> severity 1-5
+    # Rows whose title plainly marks a test or drill: "exclude" (the default) or "keep".
+    test_titles: str = "exclude"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Organisation:
     dora_bands: dict[str, Any] = field(default_factory=dict)  # year, elite, high, medium
     as_of: pd.Timestamp | None = None  # when the exports were taken (UTC); None: from the data
     severity_map: dict[str, int] = field(default_factory=dict)  # for every source
+    test_titles: str = "exclude"  # for every source without its own setting
     warnings: tuple[str, ...] = ()  # settings ignored (unknown keys), shown by the CLI
     # ``fetch:``: per source, its variables (role -> name), base URL and filters
     fetch: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -148,8 +151,16 @@ class Organisation:
         """The ``sources:`` entry for ``path``, or defaults when it has none."""
         for source in self.sources:
             if (self.root / source.path).resolve() == path.resolve():
-                return replace(source, severity_map={**self.severity_map, **source.severity_map})
-        return SourceSettings(path=self.relative(path), severity_map=dict(self.severity_map))
+                return replace(
+                    source,
+                    severity_map={**self.severity_map, **source.severity_map},
+                    test_titles=source.test_titles or self.test_titles,
+                )
+        return SourceSettings(
+            path=self.relative(path),
+            severity_map=dict(self.severity_map),
+            test_titles=self.test_titles,
+        )
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the assessment folder where it lies inside it (for messages)."""
@@ -332,6 +343,7 @@ def load_organisation(path: str | Path) -> Organisation:
             columns=dict(source.columns),
             day_first=source.day_first,
             severity_map=dict(source.severity_map),
+            test_titles=source.test_titles or "",
         )
         for i, source in enumerate(spec.sources)
     )
@@ -346,6 +358,7 @@ def load_organisation(path: str | Path) -> Organisation:
         dora_bands=_dora_bands(spec.dora_bands, file),
         as_of=_as_of(spec.as_of, file, timezone),
         severity_map=dict(spec.severity_map),
+        test_titles=spec.test_titles,
         warnings=tuple(spec.warnings),
         fetch={
             name: {

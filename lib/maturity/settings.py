@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -67,6 +67,8 @@ Text = Annotated[str, BeforeValidator(_text)]
 Severity = Annotated[int, Field(ge=1, le=5, strict=True)]
 SeverityMap = Annotated[dict[Text, Severity], BeforeValidator(_mapping_keys_as_text)]
 Minutes = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: What to do with rows whose title plainly marks a test or drill ("[TEST] ...").
+TestTitles = Literal["exclude", "keep"]
 
 
 def _finite_number(value: Any) -> bool:
@@ -102,6 +104,7 @@ class SourceSpec(_Spec):
     columns: dict[str, str] = {}  # canonical column -> header; names checked on reading
     day_first: Annotated[bool | None, Field(strict=False)] = None
     severity_map: SeverityMap = {}
+    test_titles: TestTitles | None = None  # None: the organisation's setting
 
     @field_validator("day_first", mode="before")
     @classmethod
@@ -180,6 +183,7 @@ class AssessmentSpec(_Spec):
     evidence_thresholds: dict[str, Any] = {}  # statement id -> number, or {fact: number}
     dora_bands: dict[str, Any] | None = None
     severity_map: SeverityMap = {}
+    test_titles: TestTitles = "exclude"
     fetch: dict[str, FetchSpec] = {}
     # Several respondents per team: show them as "respondent 1, 2" rather than by name.
     anonymous: Annotated[bool, Field(strict=True)] = False

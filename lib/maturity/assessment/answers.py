@@ -267,8 +267,11 @@ def load_quarter_answers(
         owner = team if team in assessment.teams else _closest_team(assessment, team)
         problems.append(AnswerProblem(label, owner, quarter, str(exc)))
 
+    by_lower = {key.lower(): key for key in assessment.teams}
     for path in answer_files(assessment, quarter):
         team = path.stem if path.is_file() else path.name
+        # File names match team keys in any case, as team cells in the data do.
+        team = by_lower.get(team.lower(), team)
         label = assessment.relative(path) + ("/" if path.is_dir() else "")
         try:
             if path.is_dir() and path.suffix.lower() in ANSWER_SUFFIXES:
@@ -366,9 +369,10 @@ def _closest_team(assessment: Organisation, name: str) -> str | None:
 
 
 def _unknown_answers_team(assessment: Organisation, team: str, label: str) -> ConfigError:
-    error = assessment.unknown_team(team, label)
     guess = _closest_team(assessment, team)
     if guess:
-        return ConfigError(f"{error}; did you mean {guess}? (rename the file to {guess}"
-                           f"{Path(label).suffix})")  # fmt: skip
-    return error
+        known = ", ".join(sorted(assessment.teams))
+        return ConfigError(f"{label}: no team {team!r} in assessment.yaml (teams: {known}); "
+                           f"did you mean {guess}? (rename the file to {guess}"
+                           f"{Path(label.rstrip('/')).suffix})")  # fmt: skip
+    return assessment.unknown_team(team, label)

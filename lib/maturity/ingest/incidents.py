@@ -33,10 +33,17 @@ from maturity.ingest.fetched import format_name, read_archive
 from maturity.ingest.formats import check_required, detect_format, get_format
 from maturity.ingest.formats import generic as generic_format
 from maturity.ingest.formats.common import (
+    DRILL_TAGS,
+    NOT_AN_INCIDENT,
     OFFSET_SUFFIX,
     STATUS_RESOLVED,
+    TEST_BY_TITLE,
     SourceContext,
+    contains_word,
+    exclude,
     has_any,
+    marks_a_test,
+    tags_of,
 )
 from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.ingest.spreadsheets import ROW, check_readable, read_table
@@ -120,14 +127,21 @@ class IncidentSet:
 
 def load_incidents(
     paths: Organisation | str | Path | Sequence[str | Path],
+    *,
+    file_errors: list[str] | None = None,
 ) -> IncidentSet:
     """Load incidents from an assessment folder, an ``Organisation``, or export files.
 
     Files given alone (outside an assessment folder) are read in UTC without team
     attribution: the ``team`` column keeps what the file says.
+
+    A file that cannot be read as an export (unknown layout, a required column missing,
+    unreadable) raises its one-line error, unless ``file_errors`` is given: then each such
+    file's message is added there and the other files still load (``maturity validate``
+    reports every file at once).
     """
     if isinstance(paths, Organisation):
-        return _load(paths.incident_files(), paths)
+        return _load(paths.incident_files(), paths, file_errors)
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     folders = [p for p in files if is_organisation_folder(p)]
     if folders:
@@ -139,20 +153,27 @@ def load_incidents(
                 f"{folders[0]}: no .csv or .xlsx exports under incidents/, and nothing fetched "
                 "(maturity fetch SOURCE PATH)"
             )
-        return _load(assessment.incident_files(), assessment)
+        return _load(assessment.incident_files(), assessment, file_errors)
     for p in files:
         if p.is_dir():
             raise InputFileError(f"{p}: a folder without assessment.yaml; give export files")
-    return _load(files, None)
+    return _load(files, None, file_errors)
 
 
-def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet:
+def _load(files: Iterable[Path], assessment: Organisation | None,
+          file_errors: list[str] | None = None) -> IncidentSet:  # fmt: skip
     timezone = assessment.timezone if assessment else "UTC"
     frames, notes = [], []
     for path in files:
         label = assessment.relative(path) if assessment else str(path)
         settings = assessment.source_settings(path) if assessment else SourceSettings(str(path))
-        rows, file_notes = _read_file(path, label, settings, timezone)
+        try:
+            rows, file_notes = _read_file(path, label, settings, timezone)
+        except (InputFileError, ConfigError) as exc:
+            if file_errors is None:
+                raise
+            file_errors.append(str(exc))
+            continue
         frames.append(rows)
         notes.extend(file_notes)
     for folder in assessment.fetched_archives() if assessment is not None else []:
@@ -161,7 +182,11 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
         notes.extend(archive.notes)
         if archive.raw.empty and archive.provenance.empty:
             continue
-        settings = SourceSettings(path=archive.label, severity_map=dict(assessment.severity_map))
+        settings = SourceSettings(
+            path=archive.label,
+            severity_map=dict(assessment.severity_map),
+            test_titles=assessment.test_titles,
+        )
         archive_notes: list[dict[str, str]] = []
         rows = normalise_table(archive.raw, generic_format, archive.label, settings, timezone,
                                archive_notes, assessment.severity_map)  # fmt: skip
@@ -169,6 +194,13 @@ def _load(files: Iterable[Path], assessment: Organisation | None) -> IncidentSet
         name = format_name(archive.source)
         notes.extend({**n, "format": name if n["format"] == "generic" else n["format"]}
                      for n in archive_notes)  # fmt: skip
+    if not frames and file_errors:  # every file failed: nothing to count, only to report
+        return IncidentSet(
+            incidents=pd.DataFrame(columns=[*CANONICAL_COLUMNS, *PROVENANCE_COLUMNS]),
+            ledger=pd.DataFrame(columns=[*LEDGER_COLUMNS, "team"]),
+            timezone=timezone,
+            notes=tuple(notes),
+        )
     rows = pd.concat(frames, ignore_index=True) if frames else empty_rows()
     if assessment is not None:
         notes.extend(
@@ -224,6 +256,7 @@ def empty_rows() -> pd.DataFrame:
         "source_row",
         "source_format",
         "source_tool",
+        "service_from",
         "exclude",
         "reject",
     ]
@@ -239,7 +272,8 @@ def _read_file(
         path,
         {"label": label, "org_timezone": org_timezone, "format": settings.format,
          "timezone": settings.timezone, "columns": settings.columns,
-         "day_first": settings.day_first, "severity_map": settings.severity_map},
+         "day_first": settings.day_first, "severity_map": settings.severity_map,
+         "test_titles": settings.test_titles},
     )  # fmt: skip
     cached = cache.load(key)
     if cached is not None:
@@ -296,6 +330,7 @@ def normalise_table(
         if header not in raw.columns:
             raise InputFileError(f"{label}: columns override {canonical}: no column {header!r}")
         mapped[canonical] = raw[header]
+    _exclude_exercises(raw, mapped, settings, context)
 
     rows = pd.DataFrame(index=raw.index)
     for column in TEXT_COLUMNS:
@@ -380,6 +415,8 @@ def normalise_table(
     rows["source_row"] = raw[ROW].astype(int)
     rows["source_format"] = source.NAME
     rows["source_tool"] = source.NAME  # whose ids these are: duplicates are within a tool
+    # What the service cell holds (Opsgenie: tags where a row names no service), for reasons.
+    rows["service_from"] = mapped.get("service_from", "service")
     rows["exclude"] = mapped["exclude_reason"].astype("string")
     # Hand-made spreadsheets end with totals: a row that names itself so and has no time.
     undated = raw.loc[rows["detected_at"].isna()].drop(columns=ROW)
@@ -392,6 +429,27 @@ def normalise_table(
     rows["reject"] = _first_reason(reasons, raw.index)
     notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
     return rows
+
+
+def _exclude_exercises(raw: pd.DataFrame, mapped: pd.DataFrame, settings: SourceSettings,
+                       context: SourceContext) -> None:  # fmt: skip
+    """Exclude what every format may hold beside its own markers: a row tagged or labelled
+    as a test, drill or game day in any tag or label column, and (unless the source's
+    ``test_titles`` is ``keep``) a row whose title plainly marks a test or drill."""
+    exclude(mapped, contains_word(tags_of(raw), DRILL_TAGS), NOT_AN_INCIDENT)
+    if settings.test_titles == "keep":
+        return
+    by_title = marks_a_test(mapped["title"]) & mapped["exclude_reason"].isna()
+    exclude(mapped, by_title, TEST_BY_TITLE)
+    if by_title.any():
+        n = int(by_title.sum())
+        shown = ", ".join(f"'{t}'" for t in mapped.loc[by_title, "title"].astype(str)
+                          .str.slice(0, 40).drop_duplicates().head(3))  # fmt: skip
+        context.note(
+            f"{plural(n, 'row')} excluded as {verb(n, 'a test or drill', 'tests or drills')} by "
+            f"{verb(n, 'its title', 'their titles')} ({shown}); to count them, set test_titles: "
+            "keep under sources or at the top of assessment.yaml"
+        )
 
 
 def _apply_severity_map(values: pd.Series, severity_map: dict[str, int] | None) -> pd.Series:
@@ -457,10 +515,13 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None
     named = rows["team"].str.strip().str.lower().map(by_name)
     mapped = rows["service"].map(service_team)
     team = named.fillna(mapped).astype("string")
-    unmapped = team.isna() & rows["reject"].isna()
+    # An excluded row (a test, a totals row) is not counted as a row with an unknown team.
+    unmapped = team.isna() & rows["reject"].isna() & rows["exclude"].isna()
     service = rows["service"].fillna("(none)")
     given = rows["team"].fillna("")
-    reason = "no team for service '" + service.str.slice(0, 60) + "'"
+    # Opsgenie's tags stand in for a service: the reason names them as tags.
+    named_as = rows["service_from"].fillna("service") if "service_from" in rows else "service"
+    reason = "no team for " + named_as + " '" + service.str.slice(0, 60) + "'"
     reason = reason.where(given == "", reason + " (team '" + given.str.slice(0, 40) + "' unknown)")
     rows.loc[unmapped, "reject"] = reason[unmapped]
     rows["team"] = team
@@ -484,11 +545,20 @@ def _drop_duplicates(rows: pd.DataFrame) -> None:
 
     Ids are unique within a tool, not across tools: rows are duplicates when they share
     the tool (``source_tool``: a format's exports and its API archive are one tool) and
-    the id. The kept row is the most complete (most timestamps and flags filled), then the
-    most recently resolved, then the last read; the others are excluded naming the kept row.
+    the id. Generic files (hand-kept sheets, exports of tools we do not know) may each
+    number from 1, so their rows are duplicates only when the team and the detection time
+    agree as well. The kept row is the most complete (most timestamps and flags filled),
+    then the most recently resolved, then the last read; the others are excluded naming
+    the kept row.
     """
     candidates = rows[rows["reject"].isna() & rows["exclude"].isna()]
-    key = candidates["source_tool"].astype("string") + "\x00" + candidates["incident_id"]
+    tool = candidates["source_tool"].astype("string")
+    key = tool + "\x00" + candidates["incident_id"]
+    generic = tool == generic_format.NAME
+    if generic.any():
+        detected = candidates["detected_at"].astype("string").fillna("")
+        team = candidates["team"].astype("string").str.strip().str.lower().fillna("")
+        key = key.where(~generic, key + "\x00" + team + "\x00" + detected)
     duplicated = key.duplicated(keep=False)
     if not duplicated.any():
         return

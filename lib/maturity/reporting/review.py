@@ -741,8 +741,10 @@ _UNATTRIBUTED_FIX = {
 
 
 def _unattributed_groups(incidents: IncidentSet, examples: int = 3) -> list[dict[str, Any]]:
-    """Rows given to no team, grouped by kind of reason, with a few examples and the fix."""
-    rows = incidents.ledger[incidents.ledger["team"].isna()]
+    """Rows rejected for want of a team, grouped by kind of reason, with a few examples and
+    the fix (an excluded row, a totals line or a test, is not one: the ledger counts it)."""
+    ledger = incidents.ledger
+    rows = ledger[ledger["team"].isna() & (ledger["action"] == REJECTED)]
     groups = []
     kinds = rows.assign(kind=reason_kinds(rows["reason"]))
     for kind, group in kinds.groupby("kind", sort=True):

@@ -306,7 +306,9 @@ def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
     ledger = report.team_incidents().ledger
     counts = ledger["action"].value_counts()
     used, excluded, rejected = (int(counts.get(a, 0)) for a in (USED, EXCLUDED, REJECTED))
-    unattributed = int(report.review.incidents.ledger["team"].isna().sum())
+    whole = report.review.incidents.ledger
+    # Rows rejected for want of a team (an excluded totals row or test is not one).
+    unattributed = int((whole["team"].isna() & (whole["action"] == REJECTED)).sum())
     parts: list[Markup | str] = [
         Markup(
             "<p>{} read for this team, all quarters: <b>{}</b> used, <b>{}</b> excluded, "

@@ -94,6 +94,55 @@ def contains_word(values: pd.Series, words: Iterable[str]) -> pd.Series:
 #: The one reason every format gives for a test, drill, game day or tutorial incident.
 NOT_AN_INCIDENT = "test, drill or game day"
 
+#: Tags or labels that mark an exercise, not an incident (whole words: "load-testing" is not).
+DRILL_TAGS = ("test", "drill", "gameday", "game day", "game-day", "tutorial")
+
+#: Columns holding an incident's tags or labels, in any vendor's export: FireHydrant's
+#: ``tags`` and ``tag_list``, Opsgenie's ``tags``, Jira's repeated ``Labels``, Rootly's
+#: ``labels``, a hand-kept sheet's ``Tags`` (names compared case- and space-insensitively,
+#: with ``_`` read as a space; repeats such as ``Labels.1`` included).
+TAG_COLUMN_NAMES = ("tags", "tag", "tag list", "labels", "label", "label list")
+
+
+def tag_columns(columns: Iterable[str]) -> list[str]:
+    """The columns among ``columns`` that hold tags or labels (``TAG_COLUMN_NAMES``)."""
+    wanted = set(TAG_COLUMN_NAMES)
+    return [
+        c for c in columns
+        if re.sub(r"\.\d+$", "", normalise_name(str(c)).replace("_", " ")) in wanted
+    ]  # fmt: skip
+
+
+def tags_of(raw: pd.DataFrame) -> pd.Series:
+    """Every tag and label cell of a row, joined with ``, `` (empty where it has none)."""
+    joined = pd.Series("", index=raw.index, dtype="string")
+    for name in tag_columns(raw.columns):
+        joined = joined + ", " + text(raw[name]).fillna("")
+    return joined
+
+
+#: A title that plainly marks a test or a drill: ``[TEST] PagerDuty integration test``,
+#: ``TEST - please ignore``, ``Heartbeat test alert - ignore``, ``Game day: region failover
+#: drill``, ``(Drill) database restore``. A title that merely mentions testing ("Load test
+#: environment down", "Testing framework outage") is an incident.
+TEST_TITLE = re.compile(
+    r"""(?ix)
+    ^\s*[\[(]\s*(?:test|testing|drill|game\s*-?\s*day|exercise)\s*[\])]  # [TEST] ... / (Drill)
+    | ^\s*(?:test|testing)\s*(?::|-\s|–|—)                  # TEST - ... / test: ...
+    | \bplease\s+ignore\b | \bignore\s+this\b | -\s*ignore\s*$
+    | \b(?:test|heartbeat)\s+(?:alert|incident|page|notification)\b
+    | \bintegration\s+test\b
+    | \bgame\s*-?\s*day\b | \bdrill\b
+    """
+)
+#: The ledger's reason for a row excluded by its title (``test_titles: keep`` counts them).
+TEST_BY_TITLE = "test or drill by its title"
+
+
+def marks_a_test(titles: pd.Series) -> pd.Series:
+    """True where a title plainly marks a test or drill (``TEST_TITLE``)."""
+    return text(titles).str.contains(TEST_TITLE, na=False)
+
 
 def canonical_frame(index: pd.Index) -> pd.DataFrame:
     """An empty canonical frame (all missing) for a module to fill."""
@@ -155,22 +204,57 @@ FLAG_WORDS = {
     "review_done": (
         "post-incident review",
         "post incident review",
-        "postmortem done",
-        "pir held",
-        "pir done",
+        "postmortem",
+        "post-mortem",
+        "post mortem",
+        "retrospective",
+        "pir",
         "review done",
         "review_done",
     ),
 }
+#: Words that make a column a flag only as a whole word ("pir" is not "expired").
+_WHOLE_WORDS = frozenset({"pir"})
 
 
-def custom_flags(raw: pd.DataFrame, out: pd.DataFrame) -> None:
-    """Fill practice flags the source has no field for from custom-field columns."""
+def _names_flag(name: str, words: Iterable[str]) -> bool:
+    lowered = normalise_name(name)
+    if "url" in lowered.split() or lowered.endswith(" url") or lowered.endswith("_url"):
+        return False  # a vendor's own link field is read by its format, not guessed at
+    return any(
+        re.search(rf"\b{re.escape(w)}\b", lowered) if w in _WHOLE_WORDS else w in lowered
+        for w in words
+    )
+
+
+def custom_flags(raw: pd.DataFrame, out: pd.DataFrame,
+                 context: SourceContext | None = None) -> None:  # fmt: skip
+    """Fill practice flags the source has no field for from custom-field columns
+    ("Custom field (Runbook used)", "Custom field (Postmortem)", "u_automated_recovery").
+
+    A column of links (most of its cells URLs: a postmortem document, a runbook page) counts
+    a link as yes and, on a resolved incident, an empty cell as no; a yes/no column keeps an
+    empty cell unknown. Which column fed which practice is noted for the file."""
+    resolved = text(out["resolved_at"]).notna()
+    offset = f"resolved_at{OFFSET_SUFFIX}"
+    if offset in out:
+        resolved |= pd.to_numeric(out[offset], errors="coerce").notna()
     for flag, words in FLAG_WORDS.items():
         if out[flag].notna().any():
             continue
         for name in raw.columns:
-            lowered = normalise_name(name)
-            if any(word in lowered for word in words) and "url" not in lowered:
+            if not _names_flag(str(name), words):
+                continue
+            cells = text(raw[name])
+            links = cells.str.match(r"(?i)https?://", na=False)
+            filled = int(cells.notna().sum())
+            as_links = filled > 0 and int(links.sum()) * 2 > filled
+            if as_links:
+                out[flag] = links.map({True: "yes", False: "no"}).where(links | resolved)
+            else:
                 out[flag] = raw[name]
-                break
+            if context is not None:
+                how = ("a link counts as done, an empty cell on a resolved incident as not"
+                       if as_links else "yes/no cells; empty ones unknown")  # fmt: skip
+                context.note(f"{flag} read from the column '{name}' ({how})")
+            break

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from maturity.ingest.formats.common import NOT_AN_INCIDENT, STATUS_RESOLVED, status_is
-from maturity.ingest.record import CANONICAL_COLUMNS, TIMESTAMP_COLUMNS
+from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TIMESTAMP_COLUMNS
 
 NAME = "generic"
 
@@ -28,6 +28,11 @@ SEVERITY_COLUMNS = ("severity",)
 #: An optional ``status`` column: these words say the incident is over.
 RESOLVED_STATUSES = ("resolved", "closed", "done")
 NOT_INCIDENTS = frozenset({"test", "drill", "game_day", "gameday", "tutorial", "exercise"})
+
+
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES = {flag: (flag,) for flag in FLAG_COLUMNS}
 
 
 def matches(columns: Sequence[str]) -> bool:

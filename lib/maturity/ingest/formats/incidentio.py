@@ -39,8 +39,16 @@ RESOLUTION = ("Resolved at", "resolved_at", "Closed at", "closed_at")
 TIMESTAMPS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 TEAM_COLUMNS = ("any custom field whose name mentions team",)
 SEVERITY_COLUMNS = ("severity", "Severity", "severity.name")
+#: The columns that record a post-incident review: its document, or when it was reviewed.
+REVIEW_COLUMNS = ("postmortem_document_url", "Postmortem document URL", "Reviewed at",
+                  "reviewed_at")  # fmt: skip
 #: Statuses after resolution: Documenting and Reviewing are post-incident stages.
 RESOLVED_STATUSES = ("resolved", "documenting", "reviewing", "closed")
+
+
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES = {"review_done": REVIEW_COLUMNS}
 
 
 def matches(columns: Sequence[str]) -> bool:
@@ -69,11 +77,14 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["mitigated_at"] = column(raw, "Fixed at", "fixed_at")
     resolved = column(raw, "Resolved at", "resolved_at")
     out["resolved_at"] = resolved.where(resolved.notna(), column(raw, "Closed at", "closed_at"))
-    review = text(column(raw, "postmortem_document_url", "Postmortem document URL"))
-    reviewed = text(column(raw, "Reviewed at", "reviewed_at"))
-    has_review = (review.notna() & (review != "")) | (reviewed.notna() & (reviewed != ""))
-    is_resolved = text(out["resolved_at"]).notna() & (text(out["resolved_at"]) != "")
-    out["review_done"] = has_review.map({True: "yes", False: "no"}).where(has_review | is_resolved)
+    if has_any(raw.columns, *REVIEW_COLUMNS):  # without them the review is unknown, not "no"
+        review = text(column(raw, "postmortem_document_url", "Postmortem document URL"))
+        reviewed = text(column(raw, "Reviewed at", "reviewed_at"))
+        has_review = (review.notna() & (review != "")) | (reviewed.notna() & (reviewed != ""))
+        is_resolved = text(out["resolved_at"]).notna() & (text(out["resolved_at"]) != "")
+        out["review_done"] = has_review.map({True: "yes", False: "no"}).where(
+            has_review | is_resolved
+        )
 
     mode = text(column(raw, "mode", "Mode")).str.lower()
     status = text(column(raw, "incident_status", "Status", "status")).str.lower()
@@ -82,5 +93,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     exclude(out, mode == "retrospective", "retrospective incident")
     for kind in ("declined", "merged", "canceled", "cancelled"):
         exclude(out, status == kind, f"{kind} incident")
-    custom_flags(raw, out)
+    custom_flags(raw, out, context)
     return out

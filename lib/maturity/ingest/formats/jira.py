@@ -73,6 +73,11 @@ DONE_STATUSES = (
 PRIORITIES = {"highest": "1", "high": "2", "medium": "3", "low": "4", "lowest": "5"}
 
 
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES: dict[str, tuple[str, ...]] = {}
+
+
 def matches(columns: Sequence[str]) -> bool:
     return has_any(columns, *HEADERS["key"]) and has_any(columns, *HEADERS["created"])
 
@@ -114,5 +119,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
         resolution.str.contains(r"won.?t do|cancel", na=False, regex=True),
         "cancelled incident",
     )
-    custom_flags(raw, out)
+    custom_flags(raw, out, context)
     return out

@@ -36,6 +36,11 @@ TEAM_COLUMNS = ("ownerTeam", "Owner Team", "team")
 SEVERITY_COLUMNS = ("priority", "Priority")
 
 
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES: dict[str, tuple[str, ...]] = {}
+
+
 def matches(columns: Sequence[str]) -> bool:
     return has_any(columns, "tinyId", "Tiny Id") and has_any(columns, "createdAt", "Created At")
 
@@ -47,7 +52,12 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["team"] = column(raw, *TEAM_COLUMNS)
     services = text(column(raw, "impactedServices", "Impacted Services", "service"))
     tags = text(column(raw, "tags", "Tags"))
-    out["service"] = services.fillna(tags)
+    tag_list = tags.str.split(",").map(
+        lambda parts: ", ".join(p.strip() for p in parts if p.strip()), na_action="ignore"
+    )
+    out["service"] = services.fillna(tag_list)
+    # A row without impacted services is attributed by its tags, and its reason says so.
+    out["service_from"] = pd.Series("service", index=raw.index).where(services.notna(), "tags")
     out["severity"] = column(raw, *SEVERITY_COLUMNS)
     out["detected_at"] = column(raw, "createdAt", "Created At")
     ack, _ = parse_durations(column(raw, "report.ackTime", "ackTime", "Ack Time"), "milliseconds")
@@ -62,5 +72,5 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out["resolved_at"] = column(raw, "resolvedAt", "Resolved At")
     exclude(out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), NOT_AN_INCIDENT)
     exclude(out, status == "cancelled", "cancelled incident")
-    custom_flags(raw, out)
+    custom_flags(raw, out, context)
     return out

@@ -43,6 +43,11 @@ SEVERITY_COLUMNS = ("priority_name", "priority", "priority.summary", "urgency")
 EXPORT_CAP = 20_000
 
 
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES = {"automated_recovery": ("auto_resolved",)}
+
+
 def matches(columns: Sequence[str]) -> bool:
     return (
         has_all(columns, "incident_number")
@@ -89,7 +94,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
             f"exactly {EXPORT_CAP:,} rows: PagerDuty's CSV export stops there without warning, "
             "so this file is probably truncated; export a shorter period"
         )
-    custom_flags(raw, out)
+    custom_flags(raw, out, context)
     return out
 
 

@@ -39,6 +39,11 @@ TEAM_COLUMNS = ("groups", "teams")
 SEVERITY_COLUMNS = ("severity",)
 
 
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES = {"review_done": ("retrospective_progress_status",)}
+
+
 def matches(columns: Sequence[str]) -> bool:
     return has_all(columns, "mitigated_at", "created_at") and has_any(
         columns, "in_triage_at", "retrospective_progress_status", "kind", "groups"

@@ -68,6 +68,11 @@ RESOLVED_STATES = {"6", "7", "resolved", "closed"}
 CANCELLED_STATES = {"8", "canceled", "cancelled"}
 
 
+#: The columns each practice flag is read from (a custom-field column may add one); with none
+#: of them in a file, the practice is unknown for its rows, never "no".
+FLAG_SOURCES: dict[str, tuple[str, ...]] = {}
+
+
 def matches(columns: Sequence[str]) -> bool:
     return (has_all(columns, "number") and has_any(columns, "opened_at", "sys_created_on")) or (
         has_all(columns, "Number", "Opened") and has_any(columns, "Short description", "Priority")
@@ -105,7 +110,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     )
     if has_all(list(raw.columns), "sys_mod_count") and out["incident_id"].duplicated().any():
         _reduce_event_log(raw, out, context)
-    custom_flags(raw, out)
+    custom_flags(raw, out, context)
     return out
 
 
