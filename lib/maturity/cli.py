@@ -148,8 +148,15 @@ def _first_quarter_shown(table: Any, args: argparse.Namespace, *, default_all: b
 
 
 def _measures_table(records: list[dict[str, Any]], by: list[str]) -> str:
-    """The measures as aligned text, each column as wide as its longest cell."""
-    from maturity.reporting.formatting import format_minutes
+    """The measures as aligned text, each column as wide as its longest cell; recovery
+    figures in one unit, chosen as a review of the latest quarter chooses it (its teams'
+    medians, ``formatting.recovery_unit``), so the same figure reads the same here."""
+    from maturity.measures.definitions import ALL_TEAMS
+    from maturity.reporting.formatting import format_minutes, recovery_unit
+
+    latest = max((r["period"] for r in records), default=None)
+    unit = recovery_unit([r["mttr_median"] for r in records
+                          if r["period"] == latest and r["team"] != ALL_TEAMS])  # fmt: skip
 
     header = ["team", *by, "period", "incidents", "open", "median", "90% CI", "p90", "mean",
               "change vs last quarter"]  # fmt: skip
@@ -158,9 +165,9 @@ def _measures_table(records: list[dict[str, Any]], by: list[str]) -> str:
         ci = r["mttr_median_ci"]
         rows.append([
             str(r["team"]), *(str(r[b]) for b in by), r["period"], str(r["incidents"]),
-            str(r["open"]), format_minutes(r["mttr_median"]),
-            f"{format_minutes(ci[0])}-{format_minutes(ci[1])}" if ci else "—",
-            format_minutes(r["mttr_p90"]), format_minutes(r["mttr"]),
+            str(r["open"]), format_minutes(r["mttr_median"], unit),
+            f"{format_minutes(ci[0], unit)}-{format_minutes(ci[1], unit)}" if ci else "—",
+            format_minutes(r["mttr_p90"], unit), format_minutes(r["mttr"], unit),
             r["change_qoq"]["verdict"].replace("_", " "),
         ])  # fmt: skip
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]

@@ -27,7 +27,7 @@ import jinja2
 
 import maturity
 from maturity import files
-from maturity.reporting.formatting import format_minutes
+from maturity.reporting.formatting import format_minutes, unit_of
 from maturity.reporting.render import TEMPLATES
 from maturity.wording import plural
 
@@ -213,13 +213,18 @@ def _stream(data: bytes) -> Any:
 
 def write_site(org_dir: Path, organisation: str) -> Path:
     """Rebuild ``<out>/<org>/index.html`` from every quarter's ``summary.json``."""
-    quarters = []
+    summaries = []
     for summary_file in sorted(org_dir.glob("*-Q[1-4]/summary.json"), reverse=True):
         try:
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
+            summaries.append(
+                (summary_file.parent, json.loads(summary_file.read_text(encoding="utf-8")))
+            )
         except (OSError, ValueError):
             continue  # a quarter being written, or damaged: left out until it is whole
-        quarters.append(_quarter_entry(summary_file.parent, summary))
+    # One unit down the table: the one the quarters' medians call for.
+    unit = unit_of([((s.get("portfolio") or {}).get("headline") or {}).get("mttr_median")
+                    for _, s in summaries])  # fmt: skip
+    quarters = [_quarter_entry(folder, summary, unit) for folder, summary in summaries]
     page = (
         template_environment()
         .get_template("site.html.j2")
@@ -235,7 +240,7 @@ def write_site(org_dir: Path, organisation: str) -> Path:
     return index
 
 
-def _quarter_entry(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
+def _quarter_entry(folder: Path, summary: dict[str, Any], unit: str) -> dict[str, Any]:
     portfolio = (summary.get("portfolio") or {}).get("headline") or {}
     levels: Counter[int] = Counter()
     claimed: Counter[int] = Counter()
@@ -250,8 +255,8 @@ def _quarter_entry(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:
         "folder": folder.name,
         "teams": len(summary.get("teams", [])),
         "incidents": portfolio.get("incidents"),
-        "median": format_minutes(portfolio.get("mttr_median")),
-        "p90": format_minutes(portfolio.get("mttr_p90")),
+        "median": format_minutes(portfolio.get("mttr_median"), unit),
+        "p90": format_minutes(portfolio.get("mttr_p90"), unit),
         "change_yoy": (portfolio.get("change_yoy") or {}).get("verdict", "").replace("_", " "),
         "supported": level_counts(levels),
         "claimed": level_counts(claimed),

@@ -22,18 +22,20 @@ RECOVERY_SERIES = {
 }
 
 
-def recovery_trend(measures: pd.DataFrame, *, title: str) -> alt.LayerChart:
+def recovery_trend(measures: pd.DataFrame, *, title: str,
+                   unit: str | None = None) -> alt.LayerChart:  # fmt: skip
     """Time to recover per quarter: median (with its 90% CI band), 90th percentile and mean.
 
     ``measures`` has one row per quarter (``period``) with ``mttr``, ``mttr_median``,
     ``mttr_p90`` and ``resolved`` (the count behind each figure), as
     ``measures_by_team_quarter`` returns for one team. The mean is dashed: it is the
     standard's MTTR, but long tails move it more than the typical incident. Durations are
-    drawn in one unit chosen for the data (minutes, hours or days). A quarter with fewer than
-    ``MIN_RESOLVED`` resolved incidents shows its median as a hollow point and nothing else:
+    drawn in ``unit`` (the review's ``recovery_unit``; default: one chosen for the data). A
+    quarter with fewer than ``MIN_RESOLVED`` resolved incidents shows its median as a hollow
+    point and nothing else:
     no band, no 90th percentile or mean, which so few incidents cannot support.
     """
-    unit = unit_of(measures["mttr_median"])
+    unit = unit or unit_of(measures["mttr_median"])  # the review's unit, where it has one
     name, per_unit = UNITS[unit]
     frame = measures.copy()
     frame["reliable"] = frame["resolved"] >= MIN_RESOLVED

@@ -33,7 +33,6 @@ from maturity.reporting.formatting import (
     format_interval,
     format_minutes,
     format_q,
-    unit_of,
 )
 from maturity.reporting.method import method_note
 from maturity.reporting.quarter import ReviewQuarter
@@ -73,7 +72,8 @@ def team_picture(review: ReviewQuarter, team: str) -> bytes | None:
     if not history["resolved"].any():
         return None
     name = review.organisation.teams[team].name
-    chart = charts.recovery_trend(history, title=f"{name}: time to recover by quarter")
+    chart = charts.recovery_trend(history, title=f"{name}: time to recover by quarter",
+                                  unit=review.recovery_unit)  # fmt: skip
     return chart_png(chart.properties(width=560, height=300), 7.6)
 
 
@@ -191,7 +191,7 @@ def _title_slide(deck: Any, data: ReviewQuarter) -> None:
 
 def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
     now = data.row(ALL_TEAMS)
-    unit = unit_of([now["mttr_median"], now["mttr_p90"]])
+    unit = data.recovery_unit
     interval = format_interval(now["mttr_median_ci"], unit)
     lines = [
         f"Median time to recover {format_minutes(now['mttr_median'], unit)}"
@@ -277,7 +277,7 @@ def _team_slide(deck: Any, data: ReviewQuarter, key: str, picture: bytes | None,
                 failure: str | None) -> None:  # fmt: skip
     team = data.organisation.teams[key]
     now = data.row(key)
-    unit = unit_of(data.history(key)["mttr_median"])
+    unit = data.recovery_unit
     median = format_minutes(now["mttr_median"], unit)
     title = (
         f"{team.name}: {median} median time to recover"

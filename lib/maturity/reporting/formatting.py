@@ -36,15 +36,26 @@ def unit_of(values: object) -> str:
     return unit_for(float(series.median())) if len(series) else "min"
 
 
+def recovery_unit(team_medians: object) -> str:
+    """The one unit of an organisation's recovery figures (medians, percentiles, means,
+    intervals, targets, each incident's time) in every output of a review: the one the
+    median of its teams' median recovery times in the quarter calls for (``unit_of``). A
+    figure then reads the same in the team report, the portfolio, the deck, the board pack,
+    the summary and the index, and two figures in one sentence never differ in unit."""
+    return unit_of(team_medians)
+
+
 def format_minutes(minutes: float | None, unit: str | None = None) -> str:
     """A duration for people: ``42 min``, ``3.5 h``, ``2.1 d`` (``—`` for no data); ``unit``
-    fixes the unit (``min``, ``h``, ``d``) so figures side by side share one."""
+    fixes the unit (``min``, ``h``, ``d``) so figures side by side share one. Minutes are
+    whole (``2,349 min``); hours and days have one decimal, two below one (``0.25 h``)."""
     if minutes is None or _missing(minutes):
         return MISSING
     unit = unit or unit_for(minutes)
     if unit == "min":
-        return f"{minutes:.0f} min"
-    return f"{minutes / UNITS[unit][1]:.1f} {unit}"
+        return f"{minutes:,.0f} min"
+    value = minutes / UNITS[unit][1]
+    return f"{value:,.2f} {unit}" if abs(value) < 0.995 and value != 0 else f"{value:,.1f} {unit}"
 
 
 def format_share(share: float | None) -> str:

@@ -24,7 +24,6 @@ from maturity.reporting.formatting import (
     format_interval,
     format_minutes,
     format_q,
-    unit_of,
 )
 from maturity.reporting.html import Markup, block, card, cards, items, paragraph, table
 from maturity.reporting.method import method_sentences
@@ -59,11 +58,12 @@ def headline(portfolio: ReviewQuarter) -> HTML:
     now = portfolio.row(ALL_TEAMS)
     assessed = len(portfolio.maturity)
     levels = [a.score.overall["evidence_level"] for a in portfolio.maturity.values()]
-    interval = format_interval(now["mttr_median_ci"])
+    unit = portfolio.recovery_unit
+    interval = format_interval(now["mttr_median_ci"], unit)
     parts = [
-        card("Median time to recover", format_minutes(now["mttr_median"]),
+        card("Median time to recover", format_minutes(now["mttr_median"], unit),
              " · ".join(x for x in (interval, f"n = {now['resolved']}") if x)),
-        card("90th percentile", format_minutes(now["mttr_p90"]), f"n = {now['resolved']}"),
+        card("90th percentile", format_minutes(now["mttr_p90"], unit), f"n = {now['resolved']}"),
         card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
         card("Teams assessed", f"{assessed} of {len(portfolio.organisation.teams)}",
              _level_counts(levels) if levels else "no questionnaire answers"),
@@ -73,7 +73,7 @@ def headline(portfolio: ReviewQuarter) -> HTML:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)
         before = portfolio.row(ALL_TEAMS, earlier)["mttr_median"]
         sentences.append(
-            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
+            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"], unit)
         )
     return block(cards(parts), items(sentences))
 
@@ -218,7 +218,7 @@ def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
 def team_table(portfolio: ReviewQuarter) -> HTML:
     """One row per team: volume, recovery, change beyond noise, DORA band, maturity."""
     rows = []
-    unit = unit_of([portfolio.row(key)["mttr_median"] for key in portfolio.organisation.teams])
+    unit = portfolio.recovery_unit
     for key, team in sorted(portfolio.organisation.teams.items(), key=lambda kv: kv[1].name):
         r = portfolio.row(key)
         result = portfolio.maturity.get(key)

@@ -52,6 +52,9 @@ class ReviewQuarter:
     measures: pd.DataFrame  # every team and ALL, every quarter of the history
     maturity: dict[str, TeamMaturity]  # by team key; empty when the quarter has no answers
     answer_problems: tuple[AnswerProblem, ...] = ()  # answers files that could not be used
+    #: The unit of every recovery figure in every output of this review (``min``, ``h``,
+    #: ``d``): ``formatting.recovery_unit`` of the teams' medians in the quarter.
+    recovery_unit: str = "min"
 
     @classmethod
     def load(
@@ -87,7 +90,8 @@ class ReviewQuarter:
         if quarter in organisation.quarters_with_answers():
             maturity = assess_quarter(organisation, quarter, incidents=incidents, problems=problems)
         timings["scoring"] = time.perf_counter() - clock
-        return cls(organisation, quarter, incidents, measures, maturity, tuple(problems))
+        return cls(organisation, quarter, incidents, measures, maturity, tuple(problems),
+                   recovery_unit=review_unit(measures, quarter))  # fmt: skip
 
     def team_slicer(self) -> Callable[[str], ReviewQuarter]:
         """A function giving each team's slice (``for_team``) in time proportional to the
@@ -168,6 +172,14 @@ class ReviewQuarter:
     @property
     def organisation_history(self) -> pd.DataFrame:
         return self.history(ALL_TEAMS)
+
+
+def review_unit(measures: pd.DataFrame, quarter: str) -> str:
+    """``formatting.recovery_unit`` of the teams' (not ``ALL``'s) medians in ``quarter``."""
+    from maturity.reporting.formatting import recovery_unit
+
+    rows = measures[(measures["period"] == quarter) & (measures["team"] != ALL_TEAMS)]
+    return recovery_unit(rows["mttr_median"])
 
 
 #: A bundle's first object: what it is, for which report, and which maturity wrote it.
@@ -276,11 +288,9 @@ class TeamQuarter:
 
     @property
     def recovery_unit(self) -> str:
-        """The one unit (``min``, ``h``, ``d``) of this team's recovery figures: cards, table
-        and trend chart, chosen like the chart's from the quarterly medians."""
-        from maturity.reporting.formatting import unit_of
-
-        return unit_of(self.history["mttr_median"])
+        """The one unit (``min``, ``h``, ``d``) of the review's recovery figures, this
+        team's included: its cards, tables and trend chart read as the portfolio does."""
+        return self.review.recovery_unit
 
     @property
     def current(self) -> dict[str, Any]:

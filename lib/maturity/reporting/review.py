@@ -64,7 +64,7 @@ from maturity.reporting.execute import (
     TEAM_NOTEBOOK,
     notebooks_dir,
 )
-from maturity.reporting.formatting import format_minutes, unit_of
+from maturity.reporting.formatting import format_minutes
 from maturity.reporting.incremental import ReviewState, report_digests
 from maturity.reporting.quarter import ReviewQuarter, write_bundle
 from maturity.reporting.render import TEMPLATES
@@ -109,6 +109,7 @@ class ReviewResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds by stage
     # Team reports kept from the last review, their inputs unchanged (``incremental``).
     kept: list[str] = field(default_factory=list)
+    recovery_unit: str = "min"  # of every recovery figure in the review (ReviewQuarter's)
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -449,7 +450,7 @@ def _run_reports(
     results = [by_key[job.key] for job in jobs_list]
     kept_keys = sorted(set(by_key) - {job.key for job in to_build})
     return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0],
-                        kept=kept_keys)  # fmt: skip
+                        kept=kept_keys, recovery_unit=data.recovery_unit)  # fmt: skip
 
 
 def _kept_result(fields: dict[str, Any], picture: bytes | None) -> TeamResult | None:
@@ -772,8 +773,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
     )
     unattributed = _unattributed_groups(incidents)
     teams = []
-    # One unit for the table's durations, chosen from the teams' medians.
-    unit = unit_of([t.headline.get("mttr_median") for t in review.teams])
+    unit = review.recovery_unit  # the review's one unit for recovery figures
     for t in review.teams:
         row = asdict(t)
         row["median"] = format_minutes(t.headline.get("mttr_median"), unit)

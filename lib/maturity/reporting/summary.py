@@ -17,7 +17,7 @@ from maturity.measures.definitions import ALL_TEAMS, CHANGES
 from maturity.periods import shift_quarter
 from maturity.reporting import portfolio_report
 from maturity.reporting.board_pack import level_counts
-from maturity.reporting.formatting import format_interval, format_minutes, unit_of
+from maturity.reporting.formatting import format_interval, format_minutes
 from maturity.reporting.quarter import ReviewQuarter
 from maturity.reporting.team_report import change_sentence
 from maturity.wording import plural
@@ -51,7 +51,8 @@ def change_lines(data: ReviewQuarter) -> list[str]:
     for lag in CHANGES:
         earlier = shift_quarter(data.quarter, -lag.quarters)
         before = data.row(ALL_TEAMS, earlier)["mttr_median"]
-        sentence = change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
+        sentence = change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"],
+                                   data.recovery_unit)  # fmt: skip
         lines.append(plain(sentence))
     return lines
 
@@ -59,7 +60,7 @@ def change_lines(data: ReviewQuarter) -> list[str]:
 def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
     """The summary of ``data``'s quarter; ``index``: where the review's index is."""
     now = data.row(ALL_TEAMS)
-    unit = unit_of([now["mttr_median"], now["mttr_p90"]])
+    unit = data.recovery_unit
     interval = format_interval(now["mttr_median_ci"], unit)
     headline = (
         f"Median time to recover {format_minutes(now['mttr_median'], unit)}"

@@ -128,6 +128,7 @@ def change_sentence(
     earlier: str,
     earlier_median: float | None,
     now_median: float | None = None,
+    unit: str | None = None,
 ) -> Markup:
     """One plain sentence on whether recovery times moved beyond noise since ``earlier``:
     the verdict (beyond noise means a q-value under 0.10, ``maturity.measures.stats``), the
@@ -139,7 +140,7 @@ def change_sentence(
                       "(under 10 in a quarter).").format(earlier)  # fmt: skip
     medians = ""
     if earlier_median is not None:
-        unit = unit_of([earlier_median, now_median])  # one unit for the pair
+        unit = unit or unit_of([earlier_median, now_median])  # one unit for the pair
         medians = f" (median {format_minutes(earlier_median, unit)} then"
         medians += f", {format_minutes(now_median, unit)} now)" if now_median is not None else ")"
     typical = format_change(change.get("ratio"))
@@ -168,13 +169,16 @@ def change_sentence(
 def findings(report: TeamQuarter) -> HTML:
     """What the statistics say, in sentences: changes, open incidents, DORA band, SLOs."""
     now = report.current
+    unit = report.recovery_unit
     by_period = {r["period"]: r for r in to_records(report.history)}
     entries: list[Markup | str] = []
     for lag in CHANGES:
         earlier = shift_quarter(report.quarter, -lag.quarters)
         before = by_period.get(earlier, {}).get("mttr_median")
         entries.append(
-            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"])
+            change_sentence(
+                now[f"change_{lag.name}"], earlier, before, now["mttr_median"], report.recovery_unit
+            )
         )
     if now["open"]:
         km, resolved_median = now["km_median"], now["mttr_median"]
@@ -188,13 +192,13 @@ def findings(report: TeamQuarter) -> HTML:
             )
         else:
             alone = (
-                f" ({format_minutes(resolved_median)} over the resolved ones alone)"
+                f" ({format_minutes(resolved_median, unit)} over the resolved ones alone)"
                 if resolved_median is not None and abs(km - resolved_median) > 1e-9
                 else ", the same as over the resolved ones alone"
             )
             km_text = (
                 f"counting {them} as still running rather than dropping {them}, the "
-                f"Kaplan-Meier median is {format_minutes(km)}{alone}"
+                f"Kaplan-Meier median is {format_minutes(km, unit)}{alone}"
             )
         entries.append(f"{plural(now['open'], 'incident')} {verb} still open: {km_text}.")
     if now["dora_band"]:
@@ -206,16 +210,16 @@ def findings(report: TeamQuarter) -> HTML:
             ).format(
                 now["dora_band"],
                 bands.year,
-                format_minutes(bands.elite),
-                format_minutes(bands.high),
-                format_minutes(bands.medium),
+                format_minutes(bands.elite, unit),
+                format_minutes(bands.high, unit),
+                format_minutes(bands.medium, unit),
             )
         )
     slo = now.get("slo_attainment_by_severity") or {}
     if now.get("slo_attainment_n"):
         parts = [
             f"SEV{level} {format_share(cell['attainment'])} of {cell['n']} within "
-            f"{format_minutes(cell['target'])}"
+            f"{format_minutes(cell['target'], unit)}"
             if cell["attainment"] is not None
             else f"SEV{level}: {plural(cell['n'], 'incident')}, too few to judge"
             for level, cell in slo.items()
@@ -362,6 +366,7 @@ def record(report: TeamQuarter) -> dict[str, Any]:
 
 def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
     """The quarter's longest incidents; still-open ones first, as they may be longer yet."""
+    unit = report.recovery_unit
     incidents = report.team_incidents().incidents
     quarter = incidents[incidents["quarter"] == report.quarter].copy()
     if quarter.empty:
@@ -377,7 +382,7 @@ def longest_incidents(report: TeamQuarter, count: int = 5) -> HTML:
             r.service if isinstance(r.service, str) else MISSING,
             f"SEV{r.severity}" if not pd.isna(r.severity) else MISSING,
             when.strftime("%d %b %Y %H:%M"),
-            ("still open" if r.is_open else format_minutes(r.minutes)),
+            ("still open" if r.is_open else format_minutes(r.minutes, unit)),
         ]
         for r, when in zip(top.head(count).itertuples(index=False), local.head(count), strict=True)
     ]
@@ -566,7 +571,8 @@ def recovery_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
                 "No resolved incidents in these quarters: no recovery time to chart.", "callout"
             )
         )
-    return charts.recovery_trend(history, title=f"{report.team.name}: time to recover by quarter")
+    return charts.recovery_trend(history, title=f"{report.team.name}: time to recover by quarter",
+                                 unit=report.recovery_unit)  # fmt: skip
 
 
 def spread_chart(report: TeamQuarter) -> alt.LayerChart | HTML:
