@@ -39,7 +39,7 @@ lab: $(STAMP) ## open notebooks/explore.ipynb in JupyterLab on the example (inst
 	@$(BIN)/python -c "import jupyterlab, anywidget" 2>/dev/null || $(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5" "anywidget>=0.9,<1"
 	$(BIN)/jupyter lab notebooks/explore.ipynb
 
-test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 7 min on 2 cores)
+test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 9 min on 2 cores)
 	$(BIN)/pytest -m "not slow"
 
 test-slow: $(STAMP) ## the slow tier: end-to-end runs, the README walk-through, the wheel

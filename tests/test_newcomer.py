@@ -117,3 +117,54 @@ def test_jira_postmortem_links_count_as_reviews(tmp_path: Path) -> None:
     assert pd.isna(rows.loc["INC-3", "review_done"])  # open: not known yet
     notes = [n["note"] for n in loaded.notes if n["file"] == "incidents/jira.csv"]
     assert any("Custom field (Postmortem)" in n and "review" in n for n in notes), notes
+
+
+# -- a quarter still running; quarters before the first export ------------------------------
+
+
+def test_a_quarter_still_running_is_said_so_in_every_zone() -> None:
+    import zoneinfo
+
+    from maturity.periods import quarter_bounds, running_quarter_note
+
+    for zone in sorted(zoneinfo.available_timezones()):
+        if zone.startswith(("SystemV/", "build/")) or zone in ("Factory", "localtime"):
+            continue
+        start, end = quarter_bounds("2026-Q4", zone)
+        assert start.tz_convert(zone).strftime("%m-%d %H:%M") == "10-01 00:00", zone
+        note = running_quarter_note("2026-Q4", zone, end - pd.Timedelta(seconds=1))
+        assert note is not None and "91 of its 92 days" in note, (zone, note)
+        assert running_quarter_note("2026-Q4", zone, end) is None, zone
+
+
+def test_a_running_quarter_without_answers_reads_not_assessed(tmp_path: Path) -> None:
+    from maturity.reporting.quarter import ReviewQuarter
+    from maturity.reporting.summary import summary_markdown
+
+    rows = [{"incident_id": f"A{i}", "team": "alpha", "title": f"outage {i}",
+             "detected_at": f"2026-{m:02d}-0{d}T10:00:00Z",
+             "resolved_at": f"2026-{m:02d}-0{d}T11:00:00Z"}
+            for i, (m, d) in enumerate([(8, 1), (8, 2), (11, 3), (12, 1)])]  # fmt: skip
+    org = write_assessment(tmp_path / "org", {"x.csv": generic_csv(rows)},
+                           extra={"as_of": "2026-12-01T18:00:00Z"})  # fmt: skip
+    data = ReviewQuarter.load(org, "2026-Q4")
+    text = summary_markdown(data)
+    assert "Note: 2026-Q4 is still running: the data run to 1 Dec 2026, 61 of its 92 days" in text
+    assert "Not assessed: no questionnaire answers for 2026-Q4." in text
+    assert "contradicts no claim" not in text
+    assert ReviewQuarter.load(org, "2026-Q3").running_note is None
+
+
+def test_history_starts_with_the_first_export(tiny_assessment: Path) -> None:
+    from maturity.reporting import team_report
+    from maturity.reporting.quarter import ReviewQuarter, TeamQuarter
+
+    data = ReviewQuarter.load(tiny_assessment, "2026-Q3")
+    assert list(data.history("alpha")["period"]) == ["2026-Q2", "2026-Q3"]  # not 8 quarters
+    assert list(data.organisation_history["period"]) == ["2026-Q2", "2026-Q3"]
+    assert data.row("alpha", "2025-Q3")["incidents"] == 0  # earlier rows exist, empty
+    report = TeamQuarter(data, data.organisation.teams["beta"])
+    table = team_report.quarter_table(report).data
+    assert "no earlier quarter" in table
+    findings = team_report.findings(TeamQuarter(data, data.organisation.teams["alpha"])).data
+    assert "Against 2025-Q3: no earlier quarter in the data to compare with" in findings

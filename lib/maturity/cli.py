@@ -204,6 +204,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             kept = plural(len(review.kept), "team report")
             print(f"  kept {kept} whose inputs are unchanged since the last review "
                   "(--force rebuilds them)")  # fmt: skip
+        if review.running_note:
+            print(safe_text(f"  note: {review.running_note}"))
         print(safe_text(f"{review.organisation} {review.quarter}: {review.out_dir / 'index.html'}"))
     for problem in review.problems:
         print(safe_text(f"maturity: {problem}"), file=sys.stderr)

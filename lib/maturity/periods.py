@@ -55,3 +55,35 @@ def local_midnight(day: pd.Timestamp, timezone: str) -> pd.Timestamp:
     begins at the first minute that exists; where midnight happens twice, at the first.
     """
     return pd.Timestamp(day).tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
+
+
+def quarter_bounds(quarter: str, timezone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """When ``quarter`` begins and ends (the next quarter's first instant) on
+    ``timezone``'s wall clock, in UTC."""
+    period = parse_quarter(quarter)
+    start = local_midnight(period.start_time, timezone)
+    end = local_midnight((period + 1).start_time, timezone)
+    return start.tz_convert("UTC"), end.tz_convert("UTC")
+
+
+def running_quarter_note(quarter: str, timezone: str, as_of: pd.Timestamp | None) -> str | None:
+    """A sentence when ``quarter`` had not ended by ``as_of`` (the data's as-of time):
+    how far into it the data reach, and that its figures may still move. None for a
+    finished quarter (or no as-of time)."""
+    if as_of is None:
+        return None
+    start, end = quarter_bounds(quarter, timezone)
+    as_of = pd.Timestamp(as_of).tz_convert("UTC")
+    if as_of >= end:
+        return None
+    # Days on the wall clock (a quarter with a clock change is still 92 days long): the
+    # whole days before the as-of day.
+    first, after = (t.tz_convert(timezone).date() for t in (start, end))
+    local = as_of.tz_convert(timezone)
+    days = (after - first).days
+    done = max(0, min(days, (local.date() - first).days))
+    day = local.strftime("%-d %b %Y")
+    return (
+        f"{quarter} is still running: the data run to {day}, {done} of its {days} days; "
+        "its figures will move as the quarter ends."
+    )

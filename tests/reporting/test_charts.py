@@ -158,3 +158,27 @@ def test_a_trend_with_one_quarter_of_medians_says_it_once() -> None:
     )  # fmt: skip
     summary = charts.recovery_trend(measures, title="T").to_dict()["description"]
     assert summary.count("in 2025-Q4") == 1, summary
+
+
+def test_heatmap_category_labels_fit_their_columns() -> None:
+    """Each category's label fits its column, so neighbours never run together
+    ("Measurement & MetricsPeople & Culture"): names break after " & " (checked in the
+    rendered SVG), and every line is narrower than the column at the axis font."""
+    import vl_convert
+
+    from maturity.assessment.rubric import load_rubric
+    from maturity.reporting.charts import HEATMAP_STEP, maturity_heatmap
+
+    names = list(load_rubric().categories.values())
+    grid = pd.DataFrame([
+        {"team": f"Team {t}", "category": name, "claimed": 3, "supported": 2, "label": "3→2"}
+        for t in range(3) for name in names
+    ])  # fmt: skip
+    chart = maturity_heatmap(grid, order=[f"Team {t}" for t in range(3)], title="Levels")
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    for name in names:
+        lines = name.split(" & ")
+        lines = [f"{lines[0]} &", *lines[1:]] if len(lines) > 1 else lines
+        for line in lines:
+            assert f">{line.replace('&', '&amp;')}<" in svg, (line, name)
+            assert len(line) * 10 * 0.62 < HEATMAP_STEP - 8, line  # 10 px axis labels

@@ -34,7 +34,7 @@ def test_shares_intervals_and_plurals() -> None:
     assert format_range([60, 120]) == "1.0 h–2.0 h"
     assert format_interval([77, 108]) == "90% CI 1.3 h–1.8 h"
     assert format_range([30, 80]) == "30 min–80 min"
-    assert format_minutes(90, "min") == "90 min" and format_minutes(90, "d") == "0.1 d"
+    assert format_minutes(90, "min") == "90 min" and format_minutes(90, "d") == "0.06 d"
     assert plural(1, "incident") == "1 incident" and plural(0, "incident") == "0 incidents"
     assert plural(2, "category", "categories") == "2 categories"
     assert verb(1, "has", "have") == "has" and verb(2, "has", "have") == "have"

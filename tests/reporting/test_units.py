@@ -18,10 +18,10 @@ from maturity.reporting.formatting import format_minutes, recovery_unit
 from maturity.reporting.quarter import ReviewQuarter
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from generated import generate_organisation  # noqa: E402
-from test_wording import deck_text, pdf_text, visible_text  # noqa: E402
+from generated import generate_organisation
+from test_wording import deck_text, pdf_text, visible_text
 
-from conftest import run_maturity  # noqa: E402
+from conftest import run_maturity
 
 QUARTER = "2026-Q3"
 #: A duration as the reports write one: "42 min", "1,234 min", "3.5 h", "0.25 h", "2.1 d".
@@ -59,7 +59,7 @@ def test_the_organisation_spans_units(review) -> None:
     data = ReviewQuarter.load(org, QUARTER)
     medians = [data.row(key)["mttr_median"] for key in data.organisation.teams]
     # per figure, these would read in minutes, hours and days: the test has teeth
-    assert {format_minutes(m) [-1] for m in medians if m is not None} >= {"n", "h"}
+    assert {format_minutes(m)[-1] for m in medians if m is not None} >= {"n", "h"}
     assert result.recovery_unit == data.recovery_unit == recovery_unit(medians)
 
 

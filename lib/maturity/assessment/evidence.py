@@ -148,7 +148,7 @@ def year_on_year(incidents: pd.DataFrame, quarter: str) -> dict[str, dict[str, F
             continue
         detail = (
             f"typical ratio {change.ratio[i]:.2f}, 90% interval "
-            f"{change.ratio_low[i]:.2f} to {change.ratio_high[i]:.2f}, q = {q_values[i]:.2g}; "
+            f"{change.ratio_low[i]:.2f} to {change.ratio_high[i]:.2f}, {_q_text(q_values[i])}; "
             f"{verdicts[i].replace('_', ' ')}"
         )
         facts[team] = {
@@ -196,3 +196,8 @@ def team_facts(incidents: pd.DataFrame, quarter: str, *, slo_configured: bool,
         doubt = _doubt(trust, name) if fact.value is not None else ""
         facts[name] = replace(fact, doubt=doubt)
     return facts
+
+
+def _q_text(q_value: float) -> str:
+    """A q-value as people read one: ``q = 0.03``, ``q < 0.001`` (never ``8.6e-08``)."""
+    return "q < 0.001" if q_value < 0.001 else f"q = {q_value:.2g}"

@@ -135,7 +135,7 @@ def _trend_summary(frame: pd.DataFrame, title: str, unit: str) -> str:
     first, last = medians.iloc[0], medians.iloc[-1]
     small = int((~frame["reliable"] & (frame["resolved"] > 0)).sum())
     caveat = (
-        f" {small} of {len(frame)} quarters {'has' if small == 1 else 'have'} fewer than "
+        f" {small} of {plural(len(frame), 'quarter')} {'has' if small == 1 else 'have'} fewer than "
         f"{MIN_RESOLVED} resolved incidents."
         if small else ""
     )  # fmt: skip
@@ -344,14 +344,26 @@ def phase_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
     )
 
 
+#: A heatmap column's width (px): each category label must fit within it.
+HEATMAP_STEP = 120
+#: Category names break after " & " onto two lines ("Measurement &" / "Metrics"), so
+#: neighbouring labels never run into each other ("Measurement & MetricsPeople & Culture").
+TWO_LINE_LABEL = (
+    "indexof(datum.label, ' & ') > 0 ? [slice(datum.label, 0, indexof(datum.label, ' & ') + 2),"
+    " slice(datum.label, indexof(datum.label, ' & ') + 3)] : datum.label"
+)
+
+
 def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt.LayerChart:
     """Teams (rows, in ``order``) x rubric categories: the supported level as colour and
     ``claimed→supported`` as text, so the figure reads without colour too."""
     levels = [1, 2, 3, 4, 5]
     base = alt.Chart(grid).encode(
         y=alt.Y("team:N", title=None, sort=order),
-        x=alt.X("category:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-    )
+        x=alt.X("category:N", title=None, axis=alt.Axis(
+            orient="top", labelAngle=0, labelExpr=TWO_LINE_LABEL, labelLimit=HEATMAP_STEP - 8,
+            labelPadding=4)),
+    )  # fmt: skip
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color(
             "supported:O",
@@ -384,7 +396,7 @@ def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt
         summary += (f" ⚑n marks {plural(marked, 'cell')} where the team's respondents disagree "
                     "on n statements.")  # fmt: skip
     return alt.LayerChart(layer=[cells, text], title=title, description=summary).properties(
-        width=alt.Step(120), height=alt.Step(18)
+        width=alt.Step(HEATMAP_STEP), height=alt.Step(18)
     )
 
 

@@ -200,6 +200,8 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
         f"{format_minutes(now['mttr'], unit)}",
         f"{plural(int(now['incidents']), 'incident')}, {now['open']} still open",
     ]  # fmt: skip
+    if data.running_note:
+        lines.append(data.running_note)
     lines.extend(change_lines(data))
     levels = sorted(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
     if levels:
@@ -219,8 +221,7 @@ def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
         "## Changed beyond noise",
         *listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS, 4),
         "## Claims the data contradicts",
-        *listed(portfolio_report.contradicted_entries(data),
-                 "The incident data contradicts no claim.", 4),
+        *listed(portfolio_report.contradicted_entries(data), data.no_claims_text, 4),
     ]  # fmt: skip
     _bullets(slide, lines, size=16)
     _notes(slide, "A team 'changed' only when its recovery times moved by more than chance "

@@ -114,7 +114,8 @@ def report_digests(data: ReviewQuarter, jobs: Iterable[ReportJob]) -> dict[str, 
     shared.update(library_fingerprint().encode())
     shared.update(repr(data.organisation).encode())
     shared.update(repr((data.quarter, data.incidents.timezone, data.incidents.notes,
-                        data.recovery_unit)).encode())  # fmt: skip
+                        data.recovery_unit, data.first_quarter,
+                        data.data_from, data.running_note)).encode())  # fmt: skip
     for frame in (incidents, ledger, measures):
         shared.update(_schema(frame))
     shared.update(hashes["ledger"][ledger["team"].isna().to_numpy()].tobytes())

@@ -73,9 +73,17 @@ def headline(portfolio: ReviewQuarter) -> HTML:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)
         before = portfolio.row(ALL_TEAMS, earlier)["mttr_median"]
         sentences.append(
-            change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"], unit)
+            change_sentence(
+                now[f"change_{lag.name}"],
+                earlier,
+                before,
+                now["mttr_median"],
+                unit,
+                portfolio.data_from,
+            )
         )
-    return block(cards(parts), items(sentences))
+    running = [paragraph(portfolio.running_note, "callout")] if portfolio.running_note else []
+    return block(cards(parts), *running, items(sentences))
 
 
 def _level_counts(levels: list[Any]) -> str:
@@ -188,7 +196,7 @@ def contradicted_claims(portfolio: ReviewQuarter) -> HTML:
     )  # fmt: skip
     parts: list[Markup | str] = []
     if not entries:
-        parts.append(paragraph("The incident data contradicts no claim."))
+        parts.append(paragraph(portfolio.no_claims_text))
     elif len(entries) <= CLAIMS_LISTED:
         parts.append(items(entries))
     else:

@@ -55,6 +55,12 @@ class ReviewQuarter:
     #: The unit of every recovery figure in every output of this review (``min``, ``h``,
     #: ``d``): ``formatting.recovery_unit`` of the teams' medians in the quarter.
     recovery_unit: str = "min"
+    #: The first quarter the review shows (``shown_from``): histories, tables and charts
+    #: start here; the measures of earlier quarters exist, all empty.
+    first_quarter: str = ""
+    #: The quarter of the organisation's first incident ("" for none): no change can be
+    #: judged against a quarter before it.
+    data_from: str = ""
 
     @classmethod
     def load(
@@ -91,7 +97,9 @@ class ReviewQuarter:
             maturity = assess_quarter(organisation, quarter, incidents=incidents, problems=problems)
         timings["scoring"] = time.perf_counter() - clock
         return cls(organisation, quarter, incidents, measures, maturity, tuple(problems),
-                   recovery_unit=review_unit(measures, quarter))  # fmt: skip
+                   recovery_unit=review_unit(measures, quarter),
+                   first_quarter=shown_from(incidents, quarters),
+                   data_from=_first_incident_quarter(incidents))  # fmt: skip
 
     def team_slicer(self) -> Callable[[str], ReviewQuarter]:
         """A function giving each team's slice (``for_team``) in time proportional to the
@@ -146,8 +154,11 @@ class ReviewQuarter:
         return MeasureSettings.from_organisation(self.organisation)
 
     def history(self, team: str) -> pd.DataFrame:
-        """One team's (or ``ALL``'s) measures, one row per quarter, oldest first."""
-        return self.measures[self.measures["team"] == team].reset_index(drop=True)
+        """One team's (or ``ALL``'s) measures, one row per quarter from ``first_quarter``,
+        oldest first."""
+        rows = (self.measures["team"] == team) & (self.measures["period"] >= self.first_quarter)
+        # (first_quarter "" for a hand-made ReviewQuarter: every quarter)
+        return self.measures[rows].reset_index(drop=True)
 
     def row(self, team: str, quarter: str | None = None) -> dict[str, Any]:
         """One team's measures for ``quarter`` (default: the one under review), JSON-ready
@@ -172,6 +183,45 @@ class ReviewQuarter:
     @property
     def organisation_history(self) -> pd.DataFrame:
         return self.history(ALL_TEAMS)
+
+    @property
+    def running_note(self) -> str | None:
+        """``periods.running_quarter_note`` for this quarter: at ``as_of`` when
+        assessment.yaml gives it; otherwise only while the quarter has not ended by the
+        clock (the data's latest timestamp says when the last incident was, not when the
+        exports were taken), counted to that latest timestamp."""
+        from maturity.measures.engine import effective_as_of
+        from maturity.periods import quarter_bounds, running_quarter_note
+
+        as_of = effective_as_of(self.incidents.incidents, self.settings)
+        if self.organisation.as_of is None:
+            _, end = quarter_bounds(self.quarter, self.organisation.timezone)
+            if pd.Timestamp.now(tz="UTC") >= end:
+                return None
+        return running_quarter_note(self.quarter, self.organisation.timezone, as_of)
+
+    @property
+    def no_claims_text(self) -> str:
+        """What the lists of contradicted claims say when they list none: not assessed
+        without answers, else that the data contradict none."""
+        if not self.maturity:
+            return f"Not assessed: no questionnaire answers for {self.quarter}."
+        return "The incident data contradicts no claim."
+
+
+def _first_incident_quarter(incidents: IncidentSet) -> str:
+    present = incidents.incidents["quarter"].dropna()
+    return str(present.min()) if len(present) else ""
+
+
+def shown_from(incidents: IncidentSet, quarters: list[str]) -> str:
+    """The first of ``quarters`` (a review's history, oldest first) to show: none before
+    the organisation's first incident, since a quarter before any export is not a quarter
+    of no incidents: it is not in the data."""
+    present = incidents.incidents["quarter"].dropna()
+    if not len(present):
+        return quarters[0]
+    return min(max(quarters[0], str(present.min())), quarters[-1])
 
 
 def review_unit(measures: pd.DataFrame, quarter: str) -> str:

@@ -110,6 +110,7 @@ class ReviewResult:
     # Team reports kept from the last review, their inputs unchanged (``incremental``).
     kept: list[str] = field(default_factory=list)
     recovery_unit: str = "min"  # of every recovery figure in the review (ReviewQuarter's)
+    running_note: str | None = None  # the quarter had not ended by the data's as-of time
 
     @property
     def failed(self) -> list[TeamResult]:
@@ -450,7 +451,8 @@ def _run_reports(
     results = [by_key[job.key] for job in jobs_list]
     kept_keys = sorted(set(by_key) - {job.key for job in to_build})
     return ReviewResult(assessment.name, quarter, out_dir, results[1:], portfolio=results[0],
-                        kept=kept_keys, recovery_unit=data.recovery_unit)  # fmt: skip
+                        kept=kept_keys, recovery_unit=data.recovery_unit,
+                        running_note=data.running_note)  # fmt: skip
 
 
 def _kept_result(fields: dict[str, Any], picture: bytes | None) -> TeamResult | None:
@@ -786,6 +788,7 @@ def write_index(review: ReviewResult, assessment: Organisation, incidents: Incid
         .render(
             organisation=review.organisation,
             quarter=review.quarter,
+            running_note=review.running_note,
             timezone=assessment.timezone,
             teams=teams,
             failed=review.failed,

@@ -52,7 +52,7 @@ def change_lines(data: ReviewQuarter) -> list[str]:
         earlier = shift_quarter(data.quarter, -lag.quarters)
         before = data.row(ALL_TEAMS, earlier)["mttr_median"]
         sentence = change_sentence(now[f"change_{lag.name}"], earlier, before, now["mttr_median"],
-                                   data.recovery_unit)  # fmt: skip
+                                   data.recovery_unit, data.data_from)  # fmt: skip
         lines.append(plain(sentence))
     return lines
 
@@ -80,15 +80,14 @@ def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
         f"# {data.organisation.name}: recovery review {data.quarter}",
         "",
         headline,
+        *([f"Note: {data.running_note}"] if data.running_note else []),
         *changes,
         maturity,
         "",
         "Moved beyond noise:",
         *_listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS),
         "Claims the data contradicts:",
-        *_listed(
-            portfolio_report.contradicted_entries(data), "The incident data contradicts no claim."
-        ),
+        *_listed(portfolio_report.contradicted_entries(data), data.no_claims_text),
         "Where to invest:",
         *_listed(
             portfolio_report.investment_entries(data, count=ITEMS),

@@ -120,7 +120,8 @@ def headline(report: TeamQuarter) -> HTML:
             "reliable median; read the figures as indications, not trends.",
             "callout",
         )
-    return block(cards(parts), note)
+    running = report.review.running_note
+    return block(cards(parts), note, paragraph(running, "callout") if running else "")
 
 
 def change_sentence(
@@ -129,12 +130,16 @@ def change_sentence(
     earlier_median: float | None,
     now_median: float | None = None,
     unit: str | None = None,
+    data_from: str | None = None,
 ) -> Markup:
     """One plain sentence on whether recovery times moved beyond noise since ``earlier``:
     the verdict (beyond noise means a q-value under 0.10, ``maturity.measures.stats``), the
     typical change with its 90% interval, and for no change what size of change the data
     could have shown."""
     verdict = change["verdict"]
+    if data_from and earlier < data_from:
+        return Markup("Against {}: no earlier quarter in the data to compare with (the "
+                      "exports begin in {}).").format(earlier, data_from)  # fmt: skip
     if verdict == "insufficient_data":
         return Markup("Against {}: too few resolved incidents to judge a change "
                       "(under 10 in a quarter).").format(earlier)  # fmt: skip
@@ -177,7 +182,12 @@ def findings(report: TeamQuarter) -> HTML:
         before = by_period.get(earlier, {}).get("mttr_median")
         entries.append(
             change_sentence(
-                now[f"change_{lag.name}"], earlier, before, now["mttr_median"], report.recovery_unit
+                now[f"change_{lag.name}"],
+                earlier,
+                before,
+                now["mttr_median"],
+                report.recovery_unit,
+                report.review.data_from,
             )
         )
     if now["open"]:
@@ -242,6 +252,39 @@ def findings(report: TeamQuarter) -> HTML:
     return block(items(entries))
 
 
+def level_reason(score: Any, rubric: Any) -> str | None:
+    """Why the overall claimed level is what it is beside a higher mean score: levels are
+    staged (a level counts only when every statement of it and the levels below is a full
+    yes), and the overall level is the lowest category's, whose next-level statements not
+    yet met are named. None at the top level."""
+    key, lowest = min(score.categories.items(), key=lambda kv: (kv[1].level, kv[0]))
+    if lowest.level >= rubric.top_level:
+        return None
+    missing = [
+        s for s in score.statements
+        if s.category == key and s.level == lowest.level + 1
+        and s.value is not None and s.value < 1.0
+    ]  # fmt: skip
+    named = ", ".join(
+        f"{s.id} ({'unanswered' if s.unanswered else s.answer})" for s in missing[:4]
+    ) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    overall = score.overall
+    return (
+        f"Why level {overall['level']} with a mean score of {overall['score']:.2f}: a level "
+        "counts only when every statement at it and below is answered yes (levels are "
+        "staged, as in CMMI), and the overall level is the lowest category's. "
+        f"{rubric.categories[key]} stops at level {lowest.level}"
+        + (f": level {lowest.level + 1} needs {named}." if named else ".")
+    )
+
+
+def _verdict_cell(r: dict[str, Any], data_from: str) -> str:
+    """The quarter table's change cell: the verdict, or why there is none."""
+    if r["period"] == data_from:
+        return "no earlier quarter"
+    return r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING
+
+
 def quarter_table(report: TeamQuarter) -> HTML:
     """Incidents and recovery statistics per quarter, the assessed quarter highlighted."""
     rows, current = [], []
@@ -251,7 +294,7 @@ def quarter_table(report: TeamQuarter) -> HTML:
             r["period"], r["incidents"], r["resolved"], r["open"],
             format_minutes(r["mttr_median"], unit), format_range(r["mttr_median_ci"], unit),
             format_minutes(r["mttr_p90"], unit), format_minutes(r["mttr"], unit),
-            r["change_qoq"]["verdict"].replace("_", " ") if r["incidents"] else MISSING,
+            _verdict_cell(r, report.review.data_from),
         ])  # fmt: skip
         if r["period"] == report.quarter:
             current.append(i)
@@ -439,6 +482,9 @@ def maturity_section(report: TeamQuarter) -> HTML:
     header = ["Category", "Level claimed", "Level the data supports", "Score claimed",
               "Score supported", "Target", "Gap"]  # fmt: skip
     parts: list[Markup | str] = [*broken, table(rows, header, highlight=[len(rows) - 1])]
+    why = level_reason(score, rubric)
+    if why:
+        parts.append(paragraph(why, "note"))
     change = result.change
     if change:
         parts.append(
