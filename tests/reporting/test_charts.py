@@ -182,3 +182,20 @@ def test_heatmap_category_labels_fit_their_columns() -> None:
         for line in lines:
             assert f">{line.replace('&', '&amp;')}<" in svg, (line, name)
             assert len(line) * 10 * 0.62 < HEATMAP_STEP - 8, line  # 10 px axis labels
+
+
+@pytest.mark.parametrize("resolved", [[3, 4], [3, 30], [30, 30]])
+def test_the_trend_legend_lists_only_the_series_drawn(resolved: list[int]) -> None:
+    """A quarter under MIN_RESOLVED shows its median alone; when no quarter has enough, the
+    legend does not list a 90th percentile and a mean that are nowhere on the chart."""
+    import pandas as pd
+
+    history = pd.DataFrame({
+        "period": ["2026-Q2", "2026-Q3"], "resolved": resolved, "open": 0,
+        "mttr_median": [40.0, 50.0], "mttr_p90": [120.0, 150.0], "mttr": [60.0, 70.0],
+    })  # fmt: skip
+    spec = charts.recovery_trend(history, title="t").to_dict()
+    lines = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    listed = lines["encoding"]["color"]["scale"]["domain"]
+    enough = any(r >= charts.MIN_RESOLVED for r in resolved)
+    assert listed == (["Median", "90th percentile", "Mean (MTTR)"] if enough else ["Median"])

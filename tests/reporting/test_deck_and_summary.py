@@ -126,3 +126,22 @@ def test_a_summary_lists_three_and_counts_the_rest(tmp_path: Path) -> None:
     for entry in movers[:3]:
         assert plain(entry) in text
     assert len(text.splitlines()) <= 25
+
+
+def test_the_deck_is_the_same_file_for_the_same_review_and_says_whose_it_is(
+    tiny_assessment: Path, tmp_path: Path
+) -> None:
+    import time
+
+    from maturity.reporting.deck import write_deck
+
+    data = ReviewQuarter.load(tiny_assessment, "2026-Q3")
+    write_deck(tmp_path / "a.pptx", data, {})
+    time.sleep(2.1)  # a zip records each entry's time to the 2 seconds
+    write_deck(tmp_path / "b.pptx", data, {})
+    assert (tmp_path / "a.pptx").read_bytes() == (tmp_path / "b.pptx").read_bytes()
+    props = Presentation(str(tmp_path / "a.pptx")).core_properties
+    assert props.title == "Tiny Org: recovery review 2026-Q3"
+    assert props.author.startswith("maturity ") and props.last_modified_by == props.author
+    assert "Canny" not in props.author + props.last_modified_by
+    assert props.created.year == 2026 and props.created == props.modified

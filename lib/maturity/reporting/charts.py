@@ -50,8 +50,13 @@ def recovery_trend(measures: pd.DataFrame, *, title: str,
     )
     long["statistic"] = long["measure"].map(lambda m: RECOVERY_SERIES[m][0])
     long["value"] = long["minutes"] / per_unit
-    labels = [label for label, _ in RECOVERY_SERIES.values()]
-    colours = [colour for _, colour in RECOVERY_SERIES.values()]
+    # The legend names only the series drawn: with every quarter under MIN_RESOLVED, the
+    # 90th percentile and the mean are not drawn, so they are not listed either.
+    dashes = dict(zip(RECOVERY_SERIES, [[1, 0], [1, 0], [5, 4]], strict=True))
+    drawn = [m for m in RECOVERY_SERIES if long.loc[long["measure"] == m, "value"].notna().any()]
+    drawn = drawn or list(RECOVERY_SERIES)[:1]
+    labels = [RECOVERY_SERIES[m][0] for m in drawn]
+    colours = [RECOVERY_SERIES[m][1] for m in drawn]
     # Every layer shares one point scale, so each quarter's label sits under its points.
     x = alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0),
               scale=alt.Scale(type="point", padding=0.5), sort=list(frame["period"]))  # fmt: skip
@@ -78,7 +83,7 @@ def recovery_trend(measures: pd.DataFrame, *, title: str,
                 title=None,
                 sort=labels,
                 legend=legend,
-                scale=alt.Scale(domain=labels, range=[[1, 0], [1, 0], [5, 4]]),
+                scale=alt.Scale(domain=labels, range=[dashes[m] for m in drawn]),
             )
         )
         .transform_filter("isValid(datum.value)")

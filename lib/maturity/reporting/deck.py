@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
@@ -94,9 +95,52 @@ def write_deck(path: Path, data: ReviewQuarter, pictures: Mapping[str, bytes | N
     _heatmap_slide(deck, data, heatmap)
     for key in sorted(data.organisation.teams, key=lambda k: data.organisation.teams[k].name):
         _team_slide(deck, data, key, pictures.get(key), (failed or {}).get(key))
+    _set_properties(deck, data)
     buffer = io.BytesIO()
     deck.save(buffer)
-    files.write_bytes(path, buffer.getvalue())
+    files.write_bytes(path, stable_zip(buffer.getvalue()))
+
+
+def _set_properties(deck: Any, data: ReviewQuarter) -> None:
+    """The deck's own document properties, not python-pptx's template's ("Steve Canny",
+    2013, no title): title, subject, author and dates from the review, so the same inputs
+    give the same file (the dates are the data's as-of time, else the quarter's end)."""
+    from maturity.measures.engine import effective_as_of
+    from maturity.periods import quarter_bounds
+
+    as_of = effective_as_of(data.incidents.incidents, data.settings)
+    when = as_of if as_of is not None else quarter_bounds(data.quarter, "UTC")[1]
+    stamp = pd.Timestamp(when).tz_convert("UTC").tz_localize(None).to_pydatetime()
+    props = deck.core_properties
+    props.title = f"{data.organisation.name}: recovery review {data.quarter}"
+    props.subject = "How well the organisation recovers from failure (MTTR standard)"
+    props.author = props.last_modified_by = f"maturity {maturity.__version__}"
+    props.keywords = f"recovery maturity; MTTR; {data.quarter}"
+    props.comments = ""
+    props.category = "Quarterly review"
+    props.created = props.modified = stamp
+    props.last_printed = stamp
+    props.revision = 1
+
+
+#: Every zip entry's timestamp in a written deck: the zip format's earliest date, so the
+#: file's bytes depend on its content only (a zip records each entry's write time).
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def stable_zip(data: bytes) -> bytes:
+    """``data`` (a zip: the deck) rewritten with the same entries, in the same order, each
+    dated ``ZIP_EPOCH``: two decks of the same review are the same bytes."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
 
 
 def _add_only_partnames(package: Any) -> None:
