@@ -120,3 +120,23 @@ def test_many_reports_join_with_contents_over_several_pages(
     for number, page in enumerate(text[:pages], start=1):
         assert f"page {number} of {pages}" in page, number
         assert "Big Org: recovery review 2026-Q3" in page, number
+
+
+def test_the_cover_carries_the_headline_figures(tiny_review, pack: Path) -> None:
+    from maturity.reporting.formatting import format_minutes
+    from maturity.reporting.quarter import ReviewQuarter
+
+    organisation = Path(tiny_review.out_dir).parents[2] / "tiny"
+    data = ReviewQuarter.load(organisation, "2026-Q3")
+    now = data.row("ALL")
+    # (not -layout: the cards side by side would interleave their wrapped labels)
+    raw = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pack), "-"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    cover = " ".join(raw.split())
+    for label in ("Median time to recover", "90th percentile", "Incidents",
+                  "Against 2025-Q3", "Teams assessed"):  # fmt: skip
+        assert label.upper() in cover.upper(), label  # labels are set in capitals
+    assert format_minutes(now["mttr_median"], data.recovery_unit) in cover
+    assert f"n = {now['resolved']} resolved" in cover
+    assert "no data for 2025-Q3" in cover  # the tiny exports begin in 2026-Q2
+    assert "Contents" in cover

@@ -19,6 +19,7 @@ import html
 import io
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from maturity.wording import plural
 # or CSS leader()) took WeasyPrint 10 s to draw for 300 teams.
 COVER_CSS = """
 @page { size: A4; margin: 14mm 12mm 16mm; }
-.pack-cover h1 { font-size: 30px; margin-top: 40mm; }
+.pack-cover h1 { font-size: 30px; margin-top: 16mm; }
 ol.toc { padding-left: 0; list-style: none; font-size: 15px; }
 ol.toc li { padding: 5px 0 4px; border-bottom: 1px solid #e3e6ec; }
 ol.toc .page { float: right; padding-left: 12px; font-variant-numeric: tabular-nums; }
@@ -71,8 +72,15 @@ class Section:
     error: str | None = None
 
 
-def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]]) -> str:
-    """The cover and contents; ``entries``: title, first page (None: failed) and error."""
+#: A headline figure on the cover: label, value and the line below it (count, interval).
+Figure = tuple[str, str, str]
+
+
+def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]],
+               figures: Sequence[Figure] = (), note: str | None = None) -> str:  # fmt: skip
+    """The cover and contents; ``entries``: title, first page (None: failed) and error;
+    ``figures``: the headline figures shown above the contents; ``note``: a caveat (a
+    quarter still running)."""
     return (
         template_environment()
         .get_template("board_pack.html.j2")
@@ -80,14 +88,18 @@ def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]]) -
             organisation=organisation,
             quarter=quarter,
             entries=entries,
+            figures=[{"label": f[0], "value": f[1], "detail": f[2]} for f in figures],
+            note=note,
             css=(TEMPLATES / "report" / "report.css").read_text() + COVER_CSS,
             version=maturity.__version__,
         )
     )
 
 
-def write_board_pack(path: Path, organisation: str, quarter: str, sections: list[Section]) -> None:
-    """Join the reports' PDFs behind a cover into ``path`` (written whole or not at all)."""
+def write_board_pack(path: Path, organisation: str, quarter: str, sections: list[Section],
+                     figures: Sequence[Figure] = (), note: str | None = None) -> None:  # fmt: skip
+    """Join the reports' PDFs behind a cover into ``path`` (written whole or not at all);
+    the cover shows ``figures`` (``cover_figures``) and ``note`` above the contents."""
     from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML as WeasyHTML
 
@@ -105,7 +117,9 @@ def write_board_pack(path: Path, organisation: str, quarter: str, sections: list
     # page holds (each print costs about a second at 300 teams), then checked.
     cover_pages, cover = _cover_pages_guess(len(sections)), b""
     for _ in range(4):
-        document = WeasyHTML(string=cover_html(organisation, quarter, entries(cover_pages)))
+        document = WeasyHTML(
+            string=cover_html(organisation, quarter, entries(cover_pages), figures, note)
+        )
         rendered = document.render()
         cover = rendered.write_pdf()
         if len(rendered.pages) == cover_pages:
@@ -126,8 +140,9 @@ def write_board_pack(path: Path, organisation: str, quarter: str, sections: list
 
 def _cover_pages_guess(entries: int) -> int:
     """The cover's pages for this many contents entries, as ``COVER_CSS`` lays them out
-    (the first page holds about 20 under the title, later pages about 31)."""
-    return 1 if entries <= 20 else 1 + -(-(entries - 20) // 31)
+    (the first page holds about 14 under the title and the headline figures, later pages
+    about 31)."""
+    return 1 if entries <= 14 else 1 + -(-(entries - 14) // 31)
 
 
 def _number_pages(writer: Any, title: str) -> None:
@@ -238,6 +253,40 @@ def write_site(org_dir: Path, organisation: str) -> Path:
     index = org_dir / "index.html"
     files.write_text(index, page)
     return index
+
+
+def cover_figures(data: Any) -> list[Figure]:
+    """The organisation's headline on the cover (``data``: the ``ReviewQuarter``): median
+    and 90th percentile time to recover with their counts, incidents and open ones, the
+    change against a year before, and the levels the data supports."""
+    from maturity.measures.definitions import ALL_TEAMS
+    from maturity.periods import shift_quarter
+    from maturity.reporting.formatting import format_change, format_interval
+
+    now, unit = data.row(ALL_TEAMS), data.recovery_unit
+    n = f"n = {now['resolved']} resolved"
+    interval = format_interval(now["mttr_median_ci"], unit)
+    change = now["change_yoy"]
+    earlier = shift_quarter(data.quarter, -4)
+    if data.data_from and earlier < data.data_from:
+        moved, detail = "—", f"no data for {earlier}"
+    elif change["verdict"] in ("improved", "worsened"):
+        moved, detail = change["verdict"], f"recovery {format_change(change['ratio'])}"
+    elif change["verdict"] == "no_detectable_change":
+        moved, detail = "no change", "none beyond noise (q < 0.10)"
+    else:
+        moved, detail = "—", "too few resolved incidents to judge"
+    levels = Counter(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
+    teams = len(data.organisation.teams)
+    return [
+        ("Median time to recover", format_minutes(now["mttr_median"], unit),
+         " · ".join(x for x in (interval, n) if x)),
+        ("90th percentile", format_minutes(now["mttr_p90"], unit), n),
+        ("Incidents", str(now["incidents"]), f"{now['open']} still open"),
+        (f"Against {earlier}", moved, detail),
+        ("Teams assessed", f"{len(data.maturity)} of {teams}",
+         f"the data supports {level_counts(levels)}" if levels else "no questionnaire answers"),
+    ]  # fmt: skip
 
 
 def _quarter_entry(folder: Path, summary: dict[str, Any], unit: str) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from maturity.periods import parse_quarter
 from maturity.reporting import portfolio_report
 from maturity.reporting.board_pack import (
     Section,
+    cover_figures,
     template_environment,
     write_board_pack,
     write_site,
@@ -226,7 +227,7 @@ def _review_in(
             clock = time.perf_counter()
             if printer is not None and printing is not None:
                 # The board pack prints in its own process while this one makes the deck.
-                pack = printer.start(review, assessment)
+                pack = printer.start(review, assessment, data)
                 printing.join()
                 _write_deck(review, data)
                 timings["deck"] = time.perf_counter() - clock
@@ -287,10 +288,11 @@ class _Printer:
                                         initializer=_warm_printer)  # fmt: skip
         self.pool.submit(int)  # start it now
 
-    def start(self, review: ReviewResult, assessment: Organisation) -> Future[None]:
+    def start(self, review: ReviewResult, assessment: Organisation,
+              data: ReviewQuarter) -> Future[None]:  # fmt: skip
         target, sections = review.out_dir / "review.pdf", _pack_sections(review)
         return self.pool.submit(write_board_pack, target, assessment.name, review.quarter,
-                                sections)  # fmt: skip
+                                sections, cover_figures(data), data.running_note)  # fmt: skip
 
     @staticmethod
     def finish(review: ReviewResult, pack: Future[None]) -> None:
