@@ -107,3 +107,23 @@ def test_live_chart_widgets_carry_the_reports_html(tiny: Path) -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert 'class="maturity-chart-spec"' in bundle["text/html"]
     assert not live.available()  # a test process is no live kernel: reports' renderer stays
+
+
+@pytest.mark.notebooks
+def test_the_explorer_titles_its_charts_with_the_teams_name(tmp_path: Path) -> None:
+    """Chart titles say "Search & Discovery", not the key "search" (issue 24)."""
+    import json
+
+    import papermill
+
+    from conftest import EXAMPLE, ROOT
+
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "explore.ipynb"), str(out), kernel_name="python3",
+        parameters={"assessment": str(EXAMPLE), "team": "search"}, progress_bar=False,
+        cwd=str(ROOT / "notebooks"),
+    )  # fmt: skip
+    text = json.dumps(json.loads(out.read_text())["cells"])
+    assert "Search & Discovery: time to recover" in text.replace("&amp;", "&")
+    assert "search: time to recover" not in text

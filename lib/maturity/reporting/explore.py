@@ -35,6 +35,16 @@ def measures_for(organisation: str | Path | Organisation, *, by: str | None = No
     )
 
 
+def team_name(organisation: str | Path | Organisation, team: str) -> str:
+    """What charts call ``team``: its name from assessment.yaml ("Search & Discovery", not
+    the key "search"); "All teams" for ``ALL``."""
+    if team == ALL_TEAMS:
+        return "All teams"
+    if not isinstance(organisation, Organisation):
+        organisation = load_organisation(organisation)
+    return organisation.team(team).name
+
+
 def team_incidents(organisation: str | Path | Organisation, team: str) -> pd.DataFrame:
     """One team's incidents with their durations in minutes (``recovery_minutes`` and one
     column per phase, ``<phase>_minutes``), newest first. ``team="ALL"`` gives the whole
