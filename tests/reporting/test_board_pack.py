@@ -140,3 +140,22 @@ def test_the_cover_carries_the_headline_figures(tiny_review, pack: Path) -> None
     assert f"n = {now['resolved']} resolved" in cover
     assert "no data for 2025-Q3" in cover  # the tiny exports begin in 2026-Q2
     assert "Contents" in cover
+
+
+def test_the_site_draws_the_trend_across_quarters_offline(tiny_review, tmp_path: Path) -> None:
+    import json
+
+    org = tmp_path / "tiny"
+    shutil.copytree(tiny_review.out_dir, org / "2026-Q3")
+    only_one = write_site(org, "Tiny Org").read_text()
+    assert "<svg" not in only_one  # one quarter: no trend to draw
+    shutil.copytree(tiny_review.out_dir, org / "2026-Q2")
+    summary = json.loads((org / "2026-Q2" / "summary.json").read_text())
+    summary["quarter"] = "2026-Q2"
+    summary["portfolio"]["headline"]["mttr_median"] *= 2
+    (org / "2026-Q2" / "summary.json").write_text(json.dumps(summary))
+    page = write_site(org, "Tiny Org").read_text()
+    figure = page[page.index('<figure class="site-trend"') : page.index("</figure>")]
+    assert "<svg" in figure and "Time to recover across the reviews" in figure
+    assert "2026-Q2" in figure and "2026-Q3" in figure
+    assert "<script" not in page and "http" not in figure.replace("http://www.w3.org", "")

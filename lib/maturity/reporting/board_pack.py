@@ -240,12 +240,14 @@ def write_site(org_dir: Path, organisation: str) -> Path:
     unit = unit_of([((s.get("portfolio") or {}).get("headline") or {}).get("mttr_median")
                     for _, s in summaries])  # fmt: skip
     quarters = [_quarter_entry(folder, summary, unit) for folder, summary in summaries]
+    trend = _site_trend(summaries, unit)
     page = (
         template_environment()
         .get_template("site.html.j2")
         .render(
             organisation=organisation,
             quarters=quarters,
+            trend=trend,
             css=(TEMPLATES / "report" / "report.css").read_text(),
             version=maturity.__version__,
         )
@@ -253,6 +255,44 @@ def write_site(org_dir: Path, organisation: str) -> Path:
     index = org_dir / "index.html"
     files.write_text(index, page)
     return index
+
+
+def _site_trend(summaries: list[tuple[Path, dict[str, Any]]], unit: str) -> str | None:
+    """The organisation's median and 90th percentile time to recover across the reviewed
+    quarters, as an inline SVG (drawn here: the site opens offline, with no script); None
+    with fewer than two quarters that have a median."""
+    import altair as alt
+    import pandas as pd
+    import vl_convert
+
+    from maturity.reporting.formatting import UNITS
+
+    name, per_unit = UNITS[unit]
+    rows = []
+    for _, summary in summaries:
+        headline = (summary.get("portfolio") or {}).get("headline") or {}
+        for key, label in (("mttr_median", "Median"), ("mttr_p90", "90th percentile")):
+            if headline.get(key) is not None:
+                rows.append({"quarter": summary.get("quarter"), "statistic": label,
+                             "value": headline[key] / per_unit})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if frame.empty or frame.loc[frame["statistic"] == "Median", "quarter"].nunique() < 2:
+        return None
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter reviewed", sort="ascending",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=f"{name.capitalize()} to recover, all teams"),
+            color=alt.Color("statistic:N", title=None, sort=["Median", "90th percentile"]),
+        )
+        .properties(width=560, height=200, title="Time to recover across the reviews")
+    )  # fmt: skip
+    from maturity.reporting.render import vega_lite_version
+
+    svg = vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=vega_lite_version())
+    return svg[svg.index("<svg") :] if "<svg" in svg else None
 
 
 def cover_figures(data: Any) -> list[Figure]:
