@@ -159,3 +159,17 @@ def test_the_site_draws_the_trend_across_quarters_offline(tiny_review, tmp_path:
     assert "<svg" in figure and "Time to recover across the reviews" in figure
     assert "2026-Q2" in figure and "2026-Q3" in figure
     assert "<script" not in page and "http" not in figure.replace("http://www.w3.org", "")
+
+
+def test_no_word_of_the_pack_runs_off_the_page(tiny_review, pack: Path) -> None:
+    """The portfolio's table of teams (nine columns) fits the page: every word of every page
+    lies within the right margin (pdftotext's word boxes)."""
+    import re
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pack), "-"], capture_output=True,
+                           text=True, check=True).stdout  # fmt: skip
+    width = float(re.search(r'<page width="([\d.]+)"', boxes)[1])
+    right = width - 12 * 72 / 25.4 + 1.0  # the 12 mm margin, a point of slack
+    beyond = [(w, float(x)) for x, w in re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)<', boxes)
+              if float(x) > right]  # fmt: skip
+    assert not beyond, beyond[:10]

@@ -175,6 +175,9 @@ def test_heatmap_category_labels_fit_their_columns() -> None:
         for t in range(3) for name in names
     ])  # fmt: skip
     chart = maturity_heatmap(grid, order=[f"Team {t}" for t in range(3)], title="Levels")
+    axis = chart.to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    # two lines above the cells: raised by a line, or the second sits on the first row
+    assert axis["labelPadding"] >= axis["labelLineHeight"] + 2
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
     for name in names:
         lines = name.split(" & ")

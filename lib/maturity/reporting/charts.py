@@ -351,6 +351,9 @@ def phase_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
 
 #: A heatmap column's width (px): each category label must fit within it.
 HEATMAP_STEP = 120
+#: A label line's height (px); top-axis labels are raised by one line, since a second line
+#: is drawn below the first and would otherwise sit on the first row of cells.
+LABEL_LINE = 12
 #: Category names break after " & " onto two lines ("Measurement &" / "Metrics"), so
 #: neighbouring labels never run into each other ("Measurement & MetricsPeople & Culture").
 TWO_LINE_LABEL = (
@@ -367,7 +370,7 @@ def maturity_heatmap(grid: pd.DataFrame, *, order: list[str], title: str) -> alt
         y=alt.Y("team:N", title=None, sort=order),
         x=alt.X("category:N", title=None, axis=alt.Axis(
             orient="top", labelAngle=0, labelExpr=TWO_LINE_LABEL, labelLimit=HEATMAP_STEP - 8,
-            labelPadding=4)),
+            labelLineHeight=LABEL_LINE, labelPadding=4 + LABEL_LINE)),
     )  # fmt: skip
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color(

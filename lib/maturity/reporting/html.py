@@ -59,8 +59,10 @@ def table(
     *,
     highlight: Iterable[int] = (),
     text_columns: Iterable[int] = (0,),
+    wide: bool = False,
 ) -> Markup:
-    """A data table; ``highlight`` marks row numbers, ``text_columns`` left-aligns columns.
+    """A data table; ``highlight`` marks row numbers, ``text_columns`` left-aligns columns;
+    ``wide``: many columns, set tighter in print so the table fits the page's width.
     Cells are escaped unless they are ``Markup``; ``MISSING`` cells are greyed."""
     marked, text = set(highlight), set(text_columns)
 
@@ -78,8 +80,9 @@ def table(
         )
         for i, row in enumerate(rows)
     )
-    return Markup('<table class="data"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
-        head, body
+    kind = Markup("data wide" if wide else "data")
+    return Markup('<table class="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        kind, head, body
     )
 
 

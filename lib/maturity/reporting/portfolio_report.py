@@ -259,7 +259,7 @@ def team_table(portfolio: ReviewQuarter) -> HTML:
         "and another no.",
         "note",
     )
-    return block(table(rows, header, text_columns=(0, 3, 4)), note)
+    return block(table(rows, header, text_columns=(0, 3, 4), wide=True), note)
 
 
 def maturity_frame(portfolio: ReviewQuarter) -> pd.DataFrame:
