@@ -120,7 +120,11 @@ def cmd_measures(args: argparse.Namespace) -> int:
              "statistics": describe(settings, effective_as_of(loaded.incidents, settings))}
         )  # fmt: skip
         return 0
-    print(safe_text(_measures_table(to_records(table), [args.by] if args.by else [])))
+    from maturity.reporting.formatting import review_unit
+
+    # The unit a review of the latest quarter shown writes: the same figure reads the same.
+    unit = review_unit(table, str(table["period"].max())) if len(table) else "min"
+    print(safe_text(_measures_table(to_records(table), [args.by] if args.by else [], unit)))
     quarters = sorted(loaded.incidents["quarter"].dropna().unique())
     if shown_from and quarters and quarters[0] < shown_from:
         print(f"(quarters from {shown_from}; data from {quarters[0]}: --all shows every quarter, "
@@ -147,16 +151,10 @@ def _first_quarter_shown(table: Any, args: argparse.Namespace, *, default_all: b
     return shift_quarter(str(latest), 1 - DEFAULT_QUARTERS)
 
 
-def _measures_table(records: list[dict[str, Any]], by: list[str]) -> str:
+def _measures_table(records: list[dict[str, Any]], by: list[str], unit: str) -> str:
     """The measures as aligned text, each column as wide as its longest cell; recovery
-    figures in one unit, chosen as a review of the latest quarter chooses it (its teams'
-    medians, ``formatting.recovery_unit``), so the same figure reads the same here."""
-    from maturity.measures.definitions import ALL_TEAMS
-    from maturity.reporting.formatting import format_minutes, recovery_unit
-
-    latest = max((r["period"] for r in records), default=None)
-    unit = recovery_unit([r["mttr_median"] for r in records
-                          if r["period"] == latest and r["team"] != ALL_TEAMS])  # fmt: skip
+    figures in ``unit`` (``formatting.review_unit``)."""
+    from maturity.reporting.formatting import format_minutes
 
     header = ["team", *by, "period", "incidents", "open", "median", "90% CI", "p90", "mean",
               "change vs last quarter"]  # fmt: skip

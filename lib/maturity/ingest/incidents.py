@@ -117,6 +117,12 @@ class IncidentSet:
             "notes": list(self.notes),
         }
 
+    def rejected_without_team(self) -> pd.DataFrame:
+        """The ledger rows rejected for want of a team (an excluded row, a test or a totals
+        line, has no team either, but is not one: the ledger counts it as excluded)."""
+        ledger = self.ledger
+        return ledger[ledger["team"].isna() & (ledger["action"] == REJECTED)]
+
     def for_team(self, team: str) -> IncidentSet:
         """The incidents and ledger rows of one team (rows with no team are left out)."""
         ledger = self.ledger[self.ledger["team"] == team] if "team" in self.ledger else self.ledger
@@ -194,13 +200,6 @@ def _load(files: Iterable[Path], assessment: Organisation | None,
         name = format_name(archive.source)
         notes.extend({**n, "format": name if n["format"] == "generic" else n["format"]}
                      for n in archive_notes)  # fmt: skip
-    if not frames and file_errors:  # every file failed: nothing to count, only to report
-        return IncidentSet(
-            incidents=pd.DataFrame(columns=[*CANONICAL_COLUMNS, *PROVENANCE_COLUMNS]),
-            ledger=pd.DataFrame(columns=[*LEDGER_COLUMNS, "team"]),
-            timezone=timezone,
-            notes=tuple(notes),
-        )
     rows = pd.concat(frames, ignore_index=True) if frames else empty_rows()
     if assessment is not None:
         notes.extend(
@@ -249,7 +248,8 @@ def _load(files: Iterable[Path], assessment: Organisation | None,
 
 
 def empty_rows() -> pd.DataFrame:
-    """No rows, with every column a normalised export's rows have."""
+    """No rows, with every column a normalised export's rows have (timestamps typed as
+    theirs are, so the steps after reading run on no rows as on some)."""
     columns = [
         *CANONICAL_COLUMNS,
         "source_file",
@@ -260,7 +260,10 @@ def empty_rows() -> pd.DataFrame:
         "exclude",
         "reject",
     ]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame({
+        c: pd.Series(dtype="datetime64[ns, UTC]" if c in TIMESTAMP_COLUMNS else object)
+        for c in columns
+    })  # fmt: skip
 
 
 def _read_file(
@@ -520,7 +523,7 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None
     service = rows["service"].fillna("(none)")
     given = rows["team"].fillna("")
     # Opsgenie's tags stand in for a service: the reason names them as tags.
-    named_as = rows["service_from"].fillna("service") if "service_from" in rows else "service"
+    named_as = rows["service_from"].fillna("service")
     reason = "no team for " + named_as + " '" + service.str.slice(0, 60) + "'"
     reason = reason.where(given == "", reason + " (team '" + given.str.slice(0, 40) + "' unknown)")
     rows.loc[unmapped, "reject"] = reason[unmapped]

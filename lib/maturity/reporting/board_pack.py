@@ -99,7 +99,8 @@ def cover_html(organisation: str, quarter: str, entries: list[dict[str, Any]],
 def write_board_pack(path: Path, organisation: str, quarter: str, sections: list[Section],
                      figures: Sequence[Figure] = (), note: str | None = None) -> None:  # fmt: skip
     """Join the reports' PDFs behind a cover into ``path`` (written whole or not at all);
-    the cover shows ``figures`` (``cover_figures``) and ``note`` above the contents."""
+    the cover shows ``figures`` (``portfolio_report.cover_figures``) and ``note`` above the
+    contents."""
     from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML as WeasyHTML
 
@@ -293,40 +294,6 @@ def _site_trend(summaries: list[tuple[Path, dict[str, Any]]], unit: str) -> str 
 
     svg = vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=vega_lite_version())
     return svg[svg.index("<svg") :] if "<svg" in svg else None
-
-
-def cover_figures(data: Any) -> list[Figure]:
-    """The organisation's headline on the cover (``data``: the ``ReviewQuarter``): median
-    and 90th percentile time to recover with their counts, incidents and open ones, the
-    change against a year before, and the levels the data supports."""
-    from maturity.measures.definitions import ALL_TEAMS
-    from maturity.periods import shift_quarter
-    from maturity.reporting.formatting import format_change, format_interval
-
-    now, unit = data.row(ALL_TEAMS), data.recovery_unit
-    n = f"n = {now['resolved']} resolved"
-    interval = format_interval(now["mttr_median_ci"], unit)
-    change = now["change_yoy"]
-    earlier = shift_quarter(data.quarter, -4)
-    if data.data_from and earlier < data.data_from:
-        moved, detail = "—", f"no data for {earlier}"
-    elif change["verdict"] in ("improved", "worsened"):
-        moved, detail = change["verdict"], f"recovery {format_change(change['ratio'])}"
-    elif change["verdict"] == "no_detectable_change":
-        moved, detail = "no change", "none beyond noise (q < 0.10)"
-    else:
-        moved, detail = "—", "too few resolved incidents to judge"
-    levels = Counter(int(m.score.overall["evidence_level"]) for m in data.maturity.values())
-    teams = len(data.organisation.teams)
-    return [
-        ("Median time to recover", format_minutes(now["mttr_median"], unit),
-         " · ".join(x for x in (interval, n) if x)),
-        ("90th percentile", format_minutes(now["mttr_p90"], unit), n),
-        ("Incidents", str(now["incidents"]), f"{now['open']} still open"),
-        (f"Against {earlier}", moved, detail),
-        ("Teams assessed", f"{len(data.maturity)} of {teams}",
-         f"the data supports {level_counts(levels)}" if levels else "no questionnaire answers"),
-    ]  # fmt: skip
 
 
 def _quarter_entry(folder: Path, summary: dict[str, Any], unit: str) -> dict[str, Any]:

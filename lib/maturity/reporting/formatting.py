@@ -7,6 +7,10 @@ Every formatter takes a value that may be missing (None or NaN) and gives ``MISS
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MISSING = "—"
 
@@ -43,6 +47,16 @@ def recovery_unit(team_medians: object) -> str:
     figure then reads the same in the team report, the portfolio, the deck, the board pack,
     the summary and the index, and two figures in one sentence never differ in unit."""
     return unit_of(team_medians)
+
+
+def review_unit(measures: pd.DataFrame, quarter: str) -> str:
+    """``recovery_unit`` of the teams' (not ``ALL``'s) medians in ``quarter`` of a measures
+    table (``measures_by_team_quarter``): the unit a review of ``quarter`` writes, and
+    ``maturity measures`` too, so a figure reads the same in both."""
+    from maturity.measures.definitions import ALL_TEAMS
+
+    rows = measures[(measures["period"] == quarter) & (measures["team"] != ALL_TEAMS)]
+    return recovery_unit(rows["mttr_median"])
 
 
 def format_minutes(minutes: float | None, unit: str | None = None) -> str:

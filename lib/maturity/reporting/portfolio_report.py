@@ -16,7 +16,7 @@ from maturity.measures.definitions import ALL_TEAMS, CHANGES
 from maturity.measures.stats import FALSE_DISCOVERY_RATE as FDR
 from maturity.periods import shift_quarter
 from maturity.reporting import charts
-from maturity.reporting.board_pack import level_counts
+from maturity.reporting.board_pack import Figure, level_counts
 from maturity.reporting.formatting import (
     MISSING,
     format_change,
@@ -53,21 +53,52 @@ def title_block(portfolio: ReviewQuarter) -> HTML:
     )
 
 
-def headline(portfolio: ReviewQuarter) -> HTML:
-    """The organisation's figures for the quarter, and its verdicts on change."""
+def headline_figures(portfolio: ReviewQuarter) -> list[Figure]:
+    """The organisation's headline figures for the quarter: median and 90th percentile time
+    to recover with their counts, incidents and open ones, teams assessed and the levels
+    the data supports (the portfolio's cards; the board pack's cover adds ``year_figure``)."""
     now = portfolio.row(ALL_TEAMS)
-    assessed = len(portfolio.maturity)
     levels = [a.score.overall["evidence_level"] for a in portfolio.maturity.values()]
     unit = portfolio.recovery_unit
     interval = format_interval(now["mttr_median_ci"], unit)
-    parts = [
-        card("Median time to recover", format_minutes(now["mttr_median"], unit),
-             " · ".join(x for x in (interval, f"n = {now['resolved']}") if x)),
-        card("90th percentile", format_minutes(now["mttr_p90"], unit), f"n = {now['resolved']}"),
-        card("Incidents", str(now["incidents"]), f"{now['open']} still open"),
-        card("Teams assessed", f"{assessed} of {len(portfolio.organisation.teams)}",
-             _level_counts(levels) if levels else "no questionnaire answers"),
+    n = f"n = {now['resolved']} resolved"
+    return [
+        ("Median time to recover", format_minutes(now["mttr_median"], unit),
+         " · ".join(x for x in (interval, n) if x)),
+        ("90th percentile", format_minutes(now["mttr_p90"], unit), n),
+        ("Incidents", str(now["incidents"]), f"{now['open']} still open"),
+        ("Teams assessed", f"{len(portfolio.maturity)} of {len(portfolio.organisation.teams)}",
+         _level_counts(levels) if levels else "no questionnaire answers"),
     ]  # fmt: skip
+
+
+def year_figure(portfolio: ReviewQuarter) -> Figure:
+    """The organisation's change against a year before, as a headline figure."""
+    change = portfolio.row(ALL_TEAMS)["change_yoy"]
+    earlier = shift_quarter(portfolio.quarter, -4)
+    if portfolio.data_from and earlier < portfolio.data_from:
+        moved, detail = "—", f"no data for {earlier}"
+    elif change["verdict"] in ("improved", "worsened"):
+        moved, detail = change["verdict"], f"recovery {format_change(change['ratio'])}"
+    elif change["verdict"] == "no_detectable_change":
+        moved, detail = "no change", "none beyond noise (q < 0.10)"
+    else:
+        moved, detail = "—", "too few resolved incidents to judge"
+    return (f"Against {earlier}", moved, detail)
+
+
+def cover_figures(portfolio: ReviewQuarter) -> list[Figure]:
+    """The board pack cover's figures: the headline's, the change against a year before
+    among them."""
+    figures = headline_figures(portfolio)
+    return [*figures[:3], year_figure(portfolio), *figures[3:]]
+
+
+def headline(portfolio: ReviewQuarter) -> HTML:
+    """The organisation's figures for the quarter, and its verdicts on change."""
+    now = portfolio.row(ALL_TEAMS)
+    unit = portfolio.recovery_unit
+    parts = [card(*figure) for figure in headline_figures(portfolio)]
     sentences = []
     for lag in CHANGES:
         earlier = shift_quarter(portfolio.quarter, -lag.quarters)

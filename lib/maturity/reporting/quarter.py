@@ -37,6 +37,7 @@ from maturity.measures.engine import MeasureSettings, measures_by_team_quarter
 from maturity.measures.records import to_records
 from maturity.organisation import Organisation, Team, load_organisation
 from maturity.periods import parse_quarter, quarter_range, shift_quarter
+from maturity.reporting.formatting import review_unit
 
 #: Quarters of history shown in a report: the assessed one and the seven before.
 HISTORY_QUARTERS = 8
@@ -61,6 +62,9 @@ class ReviewQuarter:
     #: The quarter of the organisation's first incident ("" for none): no change can be
     #: judged against a quarter before it.
     data_from: str = ""
+    #: ``periods.running_quarter_note`` when the quarter had not ended (``running_note``),
+    #: decided once as the review loads: every report, kept or rebuilt, says the same.
+    running_note: str | None = None
 
     @classmethod
     def load(
@@ -96,10 +100,12 @@ class ReviewQuarter:
         if quarter in organisation.quarters_with_answers():
             maturity = assess_quarter(organisation, quarter, incidents=incidents, problems=problems)
         timings["scoring"] = time.perf_counter() - clock
+        present = incidents.incidents["quarter"].dropna()
+        data_from = str(present.min()) if len(present) else ""
         return cls(organisation, quarter, incidents, measures, maturity, tuple(problems),
                    recovery_unit=review_unit(measures, quarter),
-                   first_quarter=shown_from(incidents, quarters),
-                   data_from=_first_incident_quarter(incidents))  # fmt: skip
+                   first_quarter=shown_from(data_from, quarters), data_from=data_from,
+                   running_note=running_note(organisation, quarter, incidents))  # fmt: skip
 
     def team_slicer(self) -> Callable[[str], ReviewQuarter]:
         """A function giving each team's slice (``for_team``) in time proportional to the
@@ -185,22 +191,6 @@ class ReviewQuarter:
         return self.history(ALL_TEAMS)
 
     @property
-    def running_note(self) -> str | None:
-        """``periods.running_quarter_note`` for this quarter: at ``as_of`` when
-        assessment.yaml gives it; otherwise only while the quarter has not ended by the
-        clock (the data's latest timestamp says when the last incident was, not when the
-        exports were taken), counted to that latest timestamp."""
-        from maturity.measures.engine import effective_as_of
-        from maturity.periods import quarter_bounds, running_quarter_note
-
-        as_of = effective_as_of(self.incidents.incidents, self.settings)
-        if self.organisation.as_of is None:
-            _, end = quarter_bounds(self.quarter, self.organisation.timezone)
-            if pd.Timestamp.now(tz="UTC") >= end:
-                return None
-        return running_quarter_note(self.quarter, self.organisation.timezone, as_of)
-
-    @property
     def no_claims_text(self) -> str:
         """What the lists of contradicted claims say when they list none: not assessed
         without answers, else that the data contradict none."""
@@ -209,27 +199,30 @@ class ReviewQuarter:
         return "The incident data contradicts no claim."
 
 
-def _first_incident_quarter(incidents: IncidentSet) -> str:
-    present = incidents.incidents["quarter"].dropna()
-    return str(present.min()) if len(present) else ""
-
-
-def shown_from(incidents: IncidentSet, quarters: list[str]) -> str:
+def shown_from(data_from: str, quarters: list[str]) -> str:
     """The first of ``quarters`` (a review's history, oldest first) to show: none before
-    the organisation's first incident, since a quarter before any export is not a quarter
-    of no incidents: it is not in the data."""
-    present = incidents.incidents["quarter"].dropna()
-    if not len(present):
+    ``data_from``, the organisation's first incident's quarter, since a quarter before any
+    export is not a quarter of no incidents: it is not in the data."""
+    if not data_from:
         return quarters[0]
-    return min(max(quarters[0], str(present.min())), quarters[-1])
+    return min(max(quarters[0], data_from), quarters[-1])
 
 
-def review_unit(measures: pd.DataFrame, quarter: str) -> str:
-    """``formatting.recovery_unit`` of the teams' (not ``ALL``'s) medians in ``quarter``."""
-    from maturity.reporting.formatting import recovery_unit
+def running_note(organisation: Organisation, quarter: str, incidents: IncidentSet) -> str | None:
+    """``periods.running_quarter_note`` for ``quarter``: at ``as_of`` when assessment.yaml
+    gives it; otherwise only while the quarter has not ended by the clock (the data's latest
+    timestamp says when the last incident was, not when the exports were taken), counted to
+    that latest timestamp."""
+    from maturity.measures.engine import effective_as_of
+    from maturity.periods import quarter_bounds, running_quarter_note
 
-    rows = measures[(measures["period"] == quarter) & (measures["team"] != ALL_TEAMS)]
-    return recovery_unit(rows["mttr_median"])
+    if organisation.as_of is None:
+        _, end = quarter_bounds(quarter, organisation.timezone)
+        if pd.Timestamp.now(tz="UTC") >= end:
+            return None
+    settings = MeasureSettings.from_organisation(organisation)
+    as_of = effective_as_of(incidents.incidents, settings)
+    return running_quarter_note(quarter, organisation.timezone, as_of)
 
 
 #: A bundle's first object: what it is, for which report, and which maturity wrote it.

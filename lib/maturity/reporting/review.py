@@ -55,7 +55,6 @@ from maturity.periods import parse_quarter
 from maturity.reporting import portfolio_report
 from maturity.reporting.board_pack import (
     Section,
-    cover_figures,
     template_environment,
     write_board_pack,
     write_site,
@@ -292,7 +291,8 @@ class _Printer:
               data: ReviewQuarter) -> Future[None]:  # fmt: skip
         target, sections = review.out_dir / "review.pdf", _pack_sections(review)
         return self.pool.submit(write_board_pack, target, assessment.name, review.quarter,
-                                sections, cover_figures(data), data.running_note)  # fmt: skip
+                                sections, portfolio_report.cover_figures(data),
+                                data.running_note)  # fmt: skip
 
     @staticmethod
     def finish(review: ReviewResult, pack: Future[None]) -> None:
@@ -748,8 +748,7 @@ _UNATTRIBUTED_FIX = {
 def _unattributed_groups(incidents: IncidentSet, examples: int = 3) -> list[dict[str, Any]]:
     """Rows rejected for want of a team, grouped by kind of reason, with a few examples and
     the fix (an excluded row, a totals line or a test, is not one: the ledger counts it)."""
-    ledger = incidents.ledger
-    rows = ledger[ledger["team"].isna() & (ledger["action"] == REJECTED)]
+    rows = incidents.rejected_without_team()
     groups = []
     kinds = rows.assign(kind=reason_kinds(rows["reason"]))
     for kind, group in kinds.groupby("kind", sort=True):

@@ -186,7 +186,7 @@ def findings(report: TeamQuarter) -> HTML:
                 earlier,
                 before,
                 now["mttr_median"],
-                report.recovery_unit,
+                unit,
                 report.review.data_from,
             )
         )
@@ -353,9 +353,7 @@ def data_quality(report: TeamQuarter, examples: int = 10) -> HTML:
     ledger = report.team_incidents().ledger
     counts = ledger["action"].value_counts()
     used, excluded, rejected = (int(counts.get(a, 0)) for a in (USED, EXCLUDED, REJECTED))
-    whole = report.review.incidents.ledger
-    # Rows rejected for want of a team (an excluded totals row or test is not one).
-    unattributed = int((whole["team"].isna() & (whole["action"] == REJECTED)).sum())
+    unattributed = len(report.review.incidents.rejected_without_team())
     parts: list[Markup | str] = [
         Markup(
             "<p>{} read for this team, all quarters: <b>{}</b> used, <b>{}</b> excluded, "

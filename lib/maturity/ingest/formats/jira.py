@@ -23,7 +23,6 @@ from maturity.ingest.formats.common import (
     SourceContext,
     canonical_frame,
     column,
-    contains_word,
     custom_flags,
     exclude,
     has_any,
@@ -100,16 +99,11 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     )
     out[f"acknowledged_at{OFFSET_SUFFIX}"] = first_response
 
-    labels = repeated(raw, "Labels")
+    # Labels (every repeated ``Labels`` column) are read for every format by the ingest.
     resolution = text(column(raw, *HEADERS["resolution"])).str.lower()
     status = text(column(raw, *HEADERS["status"]))
     out[STATUS_RESOLVED] = status_is(status, DONE_STATUSES)
     issue_type = text(column(raw, *HEADERS["issue_type"])).str.lower()
-    exclude(
-        out,
-        contains_word(labels, ["test", "drill", "gameday", "game-day"]),
-        NOT_AN_INCIDENT,
-    )
     exclude(out, issue_type.isin(["test"]), NOT_AN_INCIDENT)
     exclude(
         out, resolution.str.contains("duplicate", na=False), "duplicate (resolved as such in Jira)"

@@ -13,13 +13,11 @@ import pandas as pd
 
 from maturity.ingest.cells import parse_durations
 from maturity.ingest.formats.common import (
-    NOT_AN_INCIDENT,
     OFFSET_SUFFIX,
     STATUS_RESOLVED,
     SourceContext,
     canonical_frame,
     column,
-    contains_word,
     custom_flags,
     exclude,
     has_any,
@@ -70,7 +68,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
     out[STATUS_RESOLVED] = status_is(status, ["resolved", "closed"])
     out[f"resolved_at{OFFSET_SUFFIX}"] = close.where(closed)
     out["resolved_at"] = column(raw, "resolvedAt", "Resolved At")
-    exclude(out, contains_word(tags, ["test", "drill", "gameday", "game-day"]), NOT_AN_INCIDENT)
+    # Tags marking a test or drill are read for every format by the ingest (DRILL_TAGS).
     exclude(out, status == "cancelled", "cancelled incident")
     custom_flags(raw, out, context)
     return out
