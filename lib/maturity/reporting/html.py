@@ -53,6 +53,11 @@ def paragraph(content: Markup | str, kind: str | None = None) -> Markup:
     return Markup('<p class="{}">{}</p>').format(kind, content)
 
 
+#: Rows of a table printed whole (moved to the next page rather than split); a longer one
+#: runs on across pages, its header repeated.
+SHORT_TABLE = 6
+
+
 def table(
     rows: Iterable[Sequence[Any]],
     header: Sequence[str],
@@ -73,14 +78,16 @@ def table(
         return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), attr, shown)
 
     head = join(cell("th", j, h) for j, h in enumerate(header))
+    listed = list(rows)
     body = join(
         Markup("<tr{}>{}</tr>").format(
             Markup(' class="current"') if i in marked else Markup(""),
             join(cell("td", j, v) for j, v in enumerate(row)),
         )
-        for i, row in enumerate(rows)
+        for i, row in enumerate(listed)
     )
-    kind = Markup("data wide" if wide else "data")
+    kind = Markup(" ".join(["data", *(["wide"] if wide else []),
+                            *(["short"] if len(listed) <= SHORT_TABLE else [])]))  # fmt: skip
     return Markup('<table class="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
         kind, head, body
     )
