@@ -5,6 +5,7 @@ page as images, and checked line by line against the portfolio's numbers."""
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,9 +84,12 @@ def test_the_deck_opens_in_libreoffice_page_by_page(tiny_review, tmp_path: Path)
         rgb = np.asarray(Image.open(page).convert("RGB"), dtype=int)
         return int(((rgb[..., 2] > 120) & (rgb[..., 2] - rgb[..., 0] > 60)).sum())
 
-    assert blue(pages[3]) == 0  # where to invest: words only
-    for page in pages[FIXED_SLIDES:]:
+    # the headline and where to invest (alpha answered) draw their charts too (issue 24)
+    for page in (pages[1], pages[3], *pages[FIXED_SLIDES:]):
         assert blue(page) > 20, page.name
+    # the title slide is the deck's dark colour, not python-pptx's white template
+    title = np.asarray(Image.open(pages[0]).convert("RGB"), dtype=int)
+    assert np.abs(title[5:40, 5:40] - [0x1F, 0x3A, 0x5F]).max() < 12
 
 
 def test_the_summary_says_what_the_portfolio_says(tiny_review) -> None:
@@ -145,3 +149,73 @@ def test_the_deck_is_the_same_file_for_the_same_review_and_says_whose_it_is(
     assert props.author.startswith("maturity ") and props.last_modified_by == props.author
     assert "Canny" not in props.author + props.last_modified_by
     assert props.created.year == 2026 and props.created == props.modified
+
+
+def test_the_deck_has_its_own_look_and_a_chart_beside_the_headline(tiny_review) -> None:
+    """Issue 24: the deck was python-pptx's white template and slides 2-4 walls of text.
+    Every slide after the title has the title band, its title white, and a footer naming the
+    review and the slide; the headline slide shows the figures as tiles and the
+    organisation's trend; where to invest the claimed and supported scores."""
+    from pptx.dml.color import RGBColor
+
+    deck = Presentation(str(tiny_review.out_dir / "review.pptx"))
+    total = len(deck.slides)
+    assert deck.slides[0].background.fill.fore_color.rgb == RGBColor(0x1F, 0x3A, 0x5F)
+    for number, slide in enumerate(list(deck.slides)[1:], start=2):
+        names = [shape.name for shape in slide.shapes]
+        assert "Title band" in names, number
+        colours = {p.font.color.rgb for p in slide.shapes.title.text_frame.paragraphs}
+        assert colours == {RGBColor(0xFF, 0xFF, 0xFF)}, number
+        footer = " ".join(s.text_frame.text for s in slide.shapes if s.name == "Footer")
+        assert "Tiny Org · recovery review 2026-Q3" in footer and f"{number} / {total}" in footer
+        # the body ends above the footer
+        bodies = [s for s in slide.shapes if s.name == "Body"]
+        top_of_footer = min(s.top for s in slide.shapes if s.name == "Footer")
+        assert all(s.top + s.height <= top_of_footer for s in bodies), number
+    headline = deck.slides[1]
+    tiles = [s.text_frame.text for s in headline.shapes if s.name.startswith("Figure: ")]
+    assert len(tiles) == 4 and tiles[0].startswith("MEDIAN TIME TO RECOVER\n25 min")
+    assert tiles[3].startswith("AGAINST 2025-Q3")
+    (trend,) = pictures(headline)
+    assert "All teams: time to recover" in trend._element.nvPicPr.cNvPr.get("descr")
+    (scores,) = pictures(deck.slides[3])
+    assert "claimed" in scores._element.nvPicPr.cNvPr.get("descr")
+
+
+def test_a_long_bullet_list_shrinks_to_fit_above_the_footer() -> None:
+    """However much a slide has to say, its estimated height fits its box: the type shrinks
+    (down to 11 points), the longer the text the smaller, never larger than asked."""
+    from pptx.util import Inches
+
+    from maturity.reporting.deck import SMALLEST_BULLETS, fitting_size
+
+    width, height = int(Inches(5.4)), int(Inches(5.4))
+    sizes = [fitting_size(["A sentence of about sixty characters, as findings read."] * n,
+                          width, height, 18) for n in range(1, 30)]  # fmt: skip
+    assert sizes[0] == 18 and sizes[-1] == SMALLEST_BULLETS
+    assert all(a >= b for a, b in itertools.pairwise(sizes))  # never grows
+    for n, size in enumerate(sizes, start=1):
+        if size > SMALLEST_BULLETS:  # fits: lines of ~55 characters at half the size wide
+            per_line = int(5.4 * 72 / (size * 0.5))
+            rows = n * -(-58 // per_line)
+            assert rows * size * 1.2 + n * 6 <= 5.4 * 72, (n, size)
+
+
+def test_the_change_chart_draws_each_team_with_its_interval() -> None:
+    """The changes slide's chart: one dot per team at its ratio, its interval as a rule,
+    coloured by verdict, the log axis labelled only where the data is."""
+    import pandas as pd
+
+    from maturity.reporting.charts import change_by_team
+
+    frame = pd.DataFrame({
+        "team": ["A", "B", "C"], "ratio": [0.5, 1.02, 1.9], "low": [0.4, 0.8, 1.3],
+        "high": [0.7, 1.3, 2.8], "verdict": ["improved", "no change beyond noise", "worsened"],
+    })  # fmt: skip
+    spec = change_by_team(frame, title="t", earlier="2025-Q3").to_dict()
+    points = spec["layer"][2]
+    assert points["mark"]["type"] == "point" and points["encoding"]["x"]["field"] == "ratio"
+    assert points["encoding"]["x"]["axis"]["values"] == [0.5, 1, 2]
+    assert "A improved (50% shorter)" in spec["description"]
+    assert "C worsened (90% longer)" in spec["description"]
+    assert "B " not in spec["description"].split("drawn; ")[1]

@@ -10,7 +10,13 @@ import altair as alt
 import pandas as pd
 
 from maturity.measures.stats import MIN_RESOLVED
-from maturity.reporting.formatting import UNITS, format_minutes, unit_of
+from maturity.reporting.formatting import (
+    UNITS,
+    format_change,
+    format_change_range,
+    format_minutes,
+    unit_of,
+)
 from maturity.reporting.theme import COLOURS
 from maturity.wording import plural
 
@@ -481,3 +487,64 @@ def phase_timeline(phases: pd.DataFrame, *, title: str) -> alt.Chart:
             "time spent to acknowledge, to mitigate and to resolve.",
         )
     )
+
+
+#: The ratios ``change_by_team`` labels on its log axis (those within its data's range).
+LOG_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20]
+
+#: How ``change_by_team`` colours a verdict on change.
+CHANGE_COLOURS = {
+    "improved": COLOURS["target"],
+    "worsened": COLOURS["open"],
+    "no change beyond noise": COLOURS["mean"],
+}
+
+
+def change_by_team(changes: pd.DataFrame, *, title: str, earlier: str) -> alt.LayerChart:
+    """Each team's typical change of recovery time against ``earlier``, with its 90%
+    interval, on a log scale (a halving and a doubling the same distance from 1).
+
+    ``changes``: one row per team: ``team`` (its name), ``ratio`` (Hodges-Lehmann estimate
+    of recovery time now / then), ``low`` and ``high`` (its interval) and ``verdict``
+    (``improved``, ``worsened`` beyond noise, else ``no change beyond noise``). Teams with no
+    ratio (too few incidents either side) are left out by the caller; the chart says what
+    it draws, never a verdict the q-values did not give.
+    """
+    verdicts = list(CHANGE_COLOURS)
+    order = list(changes.sort_values("ratio")["team"])
+    data = changes.assign(
+        change=changes["ratio"].map(format_change),
+        interval=[format_change_range([lo, hi]) for lo, hi in zip(changes["low"],
+                                                                     changes["high"], strict=True)],
+    )  # fmt: skip
+    y = alt.Y("team:N", title=None, sort=order)
+    lowest = float(min(data["low"].min(), data["ratio"].min(), 1.0))
+    highest = float(max(data["high"].max(), data["ratio"].max(), 1.0))
+    ticks = [t for t in LOG_TICKS if lowest / 1.5 <= t <= highest * 1.5]
+    x_scale = alt.Scale(type="log", nice=False, domain=[lowest / 1.15, highest * 1.15])
+    axis = alt.Axis(values=ticks, format="~g")
+    palette = alt.Scale(domain=verdicts, range=list(CHANGE_COLOURS.values()))
+    colour = alt.Color("verdict:N", title=None, sort=verdicts, scale=palette)
+    tooltip = [alt.Tooltip("team:N", title="Team"), alt.Tooltip("change:N", title="Typically"),
+               alt.Tooltip("interval:N", title="90% interval"),
+               alt.Tooltip("verdict:N", title="Verdict")]  # fmt: skip
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    whiskers = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X("low:Q", scale=x_scale), x2="high:Q", color=colour
+    )
+    points = base.mark_point(size=90, filled=True).encode(
+        x=alt.X("ratio:Q", scale=x_scale, axis=axis,
+                title=f"Recovery time now ÷ {earlier}'s (log scale; left of 1: faster)"),
+        color=colour,
+    )  # fmt: skip
+    same = alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(color="#999999", strokeDash=[4, 3])
+    beyond = data[data["verdict"] != "no change beyond noise"]
+    summary = (f"{title}: {plural(len(data), 'team')} drawn; "
+               + (", ".join(f"{t} {v} ({c})" for t, v, c in
+                            zip(beyond["team"], beyond["verdict"], beyond["change"], strict=True))
+                  or "none changed beyond noise") + ".")  # fmt: skip
+    return alt.LayerChart(
+        layer=[same.encode(x=alt.X("one:Q", scale=x_scale)), whiskers, points],
+        title=title,
+        description=summary,
+    ).properties(height=alt.Step(30))

@@ -21,6 +21,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 import maturity
@@ -42,6 +45,21 @@ from maturity.wording import plural
 
 WIDTH, HEIGHT = int(Inches(13.333)), int(Inches(7.5))  # 16:9
 MARGIN = int(Inches(0.5))
+#: The deck's look (the reports' colours): a dark title band on every slide, the title
+#: slide dark throughout, figures on light tiles, a footer naming the review and the slide.
+INK, BAND, ACCENT = (
+    RGBColor(0x1D, 0x23, 0x30),
+    RGBColor(0x1F, 0x3A, 0x5F),
+    RGBColor(0x1F, 0x5F, 0xBF),
+)
+MUTED, TILE, LINE = (
+    RGBColor(0x5B, 0x64, 0x75),
+    RGBColor(0xF2, 0xF4, 0xF8),
+    RGBColor(0xE3, 0xE6, 0xEC),
+)
+WHITE, PALE = RGBColor(0xFF, 0xFF, 0xFF), RGBColor(0xC9, 0xD3, 0xE3)
+FONT = "Segoe UI"
+BAND_HEIGHT = int(Inches(1.15))
 #: Pixels per inch of a chart picture: sharp on a projector, small in the file.
 PICTURE_DPI = 150
 
@@ -95,6 +113,7 @@ def write_deck(path: Path, data: ReviewQuarter, pictures: Mapping[str, bytes | N
     _heatmap_slide(deck, data, heatmap)
     for key in sorted(data.organisation.teams, key=lambda k: data.organisation.teams[k].name):
         _team_slide(deck, data, key, pictures.get(key), (failed or {}).get(key))
+    _footers(deck, data)
     _set_properties(deck, data)
     buffer = io.BytesIO()
     deck.save(buffer)
@@ -167,19 +186,91 @@ def _add_only_partnames(package: Any) -> None:
 
 def _slide(deck: Any, title: str) -> Any:
     """A slide whose title is a real title placeholder (outline view, screen readers),
-    placed for 16:9."""
+    white on the deck's dark band across the top, placed for 16:9."""
     slide = deck.slides.add_slide(deck.slide_layouts[5])  # Title Only
+    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, WIDTH, BAND_HEIGHT)
+    band.fill.solid()
+    band.fill.fore_color.rgb = BAND
+    band.line.fill.background()
+    band.shadow.inherit = False
+    band.name = "Title band"
+    tree = slide.shapes._spTree
+    tree.remove(band._element)
+    tree.insert(2, band._element)  # behind the title (after the group's own properties)
     shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = (
-        MARGIN,
-        Inches(0.3),
-        WIDTH - 2 * MARGIN,
-        Inches(1.0),
-    )
+    _place(shape, MARGIN, int(Inches(0.12)), WIDTH - 2 * MARGIN, BAND_HEIGHT - int(Inches(0.24)))
     shape.text = title
-    for paragraph in shape.text_frame.paragraphs:
-        paragraph.font.size = Pt(30)
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for paragraph in frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+        _font(paragraph.font, 28 if len(title) <= 60 else 24, WHITE, bold=True)
     return slide
+
+
+def _font(font: Any, size: float, colour: RGBColor, *, bold: bool = False) -> None:
+    font.size, font.bold, font.name = Pt(size), bold, FONT
+    font.color.rgb = colour
+
+
+def _footers(deck: Any, data: ReviewQuarter) -> None:
+    """The review's name and "n / N" along the bottom of every slide but the title's."""
+    total = len(deck.slides)
+    name = f"{data.organisation.name} · recovery review {data.quarter}"
+    for number, slide in enumerate(deck.slides, start=1):
+        if number == 1:
+            continue
+        for text, left, align in ((name, MARGIN, PP_ALIGN.LEFT),
+                                  (f"{number} / {total}", WIDTH - MARGIN - int(Inches(2)),
+                                   PP_ALIGN.RIGHT)):  # fmt: skip
+            width = int(Inches(2)) if align == PP_ALIGN.RIGHT else int(Inches(8))
+            box = slide.shapes.add_textbox(left, HEIGHT - int(Inches(0.42)), width, Inches(0.3))
+            box.name = "Footer"
+            paragraph = box.text_frame.paragraphs[0]
+            paragraph.text, paragraph.alignment = text, align
+            _font(paragraph.font, 10, MUTED)
+
+
+def _tiles(slide: Any, figures: list[tuple[str, str, str]], left: int, top: int, width: int,
+           *, columns: int = 2, height: int = int(Inches(1.5))) -> int:  # fmt: skip
+    """Headline figures as tiles (label, value, the count or interval below), ``columns``
+    to a row; returns the bottom of the last row."""
+    gap = int(Inches(0.18))
+    tile_width = (width - gap * (columns - 1)) // columns
+    bottom = top
+    for i, (label, value, detail) in enumerate(figures):
+        x = left + (i % columns) * (tile_width + gap)
+        y = top + (i // columns) * (height + gap)
+        tile = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, x, y, tile_width, height)
+        tile.adjustments[0] = 0.08
+        tile.fill.solid()
+        tile.fill.fore_color.rgb = TILE
+        tile.line.color.rgb = LINE
+        tile.shadow.inherit = False
+        tile.name = f"Figure: {label}"
+        frame = tile.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        frame.margin_left = frame.margin_right = int(Inches(0.15))
+        for j, (text, size, colour, bold) in enumerate(((label.upper(), 11, MUTED, False),
+                                                        (value, 26, INK, True),
+                                                        (detail, 11, MUTED, False))):  # fmt: skip
+            paragraph = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
+            paragraph.text, paragraph.alignment = text, PP_ALIGN.LEFT
+            _font(paragraph.font, size, colour, bold=bold)
+        bottom = y + height
+    return bottom
+
+
+def _picture(slide: Any, picture: bytes, left: int, top: int, width: int, height: int,
+             description: str) -> Any:  # fmt: skip
+    """A chart picture fitted into the box, centred in it, with its alt text."""
+    shape = slide.shapes.add_picture(io.BytesIO(picture), left, top)
+    _fit(shape, width, height)
+    shape.left = left + (width - int(shape.width)) // 2
+    shape._element.nvPicPr.cNvPr.set("descr", description)
+    return shape
 
 
 def _place(shape: Any, left: int, top: int, width: int, height: int) -> None:
@@ -189,17 +280,44 @@ def _place(shape: Any, left: int, top: int, width: int, height: int) -> None:
 BODY_TOP = int(Inches(1.5))
 
 
+#: The body's lowest point: above the footer line.
+BODY_BOTTOM = HEIGHT - int(Inches(0.5))
+#: The smallest type a bullet list shrinks to (points) before it is left to overflow.
+SMALLEST_BULLETS = 11
+
+
+def fitting_size(lines: list[str], width: int, height: int, size: int) -> int:
+    """The largest type size up to ``size`` (points) at which ``lines`` fit a box ``width``
+    by ``height`` (EMU), estimated: a character of this sans-serif is about half its size
+    wide, a line 1.2 times its size high, 6 points between paragraphs. A deck has no
+    renderer to measure with, and PowerPoint applies "shrink text on overflow" only once
+    the text is edited, so the size is chosen here."""
+    for points in range(size, SMALLEST_BULLETS - 1, -1):
+        per_line = max(1, int(width / 12700 / (points * 0.5)))  # 12,700 EMU a point
+        rows = sum(max(1, -(-(len(line) + 2) // per_line)) for line in lines)
+        if rows * points * 1.2 + len(lines) * 6 <= height / 12700:
+            return points
+    return SMALLEST_BULLETS
+
+
 def _bullets(slide: Any, lines: list[str], *, left: int = MARGIN, top: int = BODY_TOP,
              width: int | None = None, size: int = 20) -> None:  # fmt: skip
-    box = slide.shapes.add_textbox(left, top, width or WIDTH - 2 * MARGIN, HEIGHT - top - MARGIN)
+    """A bullet list (``## `` lines are headings), its type shrunk so it ends above the
+    footer."""
+    width = width or WIDTH - 2 * MARGIN
+    height = BODY_BOTTOM - top
+    box = slide.shapes.add_textbox(left, top, width, height)
+    box.name = "Body"
     frame = box.text_frame
     frame.word_wrap = True
+    inner = width - int(frame.margin_left) - int(frame.margin_right)
+    size = fitting_size(lines, inner, height - int(Inches(0.1)), size)
     for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         heading = line.startswith("## ")
         paragraph.text = line[3:] if heading else ("• " + line if line else "")
-        paragraph.font.size = Pt(size + 2 if heading else size)
-        paragraph.font.bold = heading
+        _font(paragraph.font, size + 2 if heading else size, ACCENT if heading else INK,
+              bold=heading)  # fmt: skip
         paragraph.space_after = Pt(6)
 
 
@@ -209,41 +327,54 @@ def _notes(slide: Any, text: str) -> None:
 
 def _title_slide(deck: Any, data: ReviewQuarter) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[0])  # Title Slide
+    slide.background.fill.solid()
+    slide.background.fill.fore_color.rgb = BAND
     title, subtitle = slide.shapes.title, slide.placeholders[1]
-    title.left, title.top, title.width, title.height = (
-        MARGIN,
-        Inches(2.2),
-        WIDTH - 2 * MARGIN,
-        Inches(1.6),
-    )
-    subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
-        MARGIN,
-        Inches(4.0),
-        WIDTH - 2 * MARGIN,
-        Inches(1.4),
-    )
+    _place(title, MARGIN, int(Inches(2.0)), WIDTH - 2 * MARGIN, int(Inches(1.8)))
+    _place(subtitle, MARGIN, int(Inches(4.1)), WIDTH - 2 * MARGIN, int(Inches(1.6)))
     title.text = f"{data.organisation.name}: recovery review {data.quarter}"
     subtitle.text = (
         "Services are restored quickly and safely following failure (MTTR)\n"
         f"{plural(len(data.organisation.teams), 'team')} · "
         f"generated by maturity {maturity.__version__}"
     )
+    for shape, size, colour, bold in ((title, 36, WHITE, True), (subtitle, 18, PALE, False)):
+        shape.text_frame.word_wrap = True
+        for paragraph in shape.text_frame.paragraphs:
+            paragraph.alignment = PP_ALIGN.LEFT
+            _font(paragraph.font, size, colour, bold=bold)
+    rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, int(Inches(3.95)),
+                                  int(Inches(2.5)), int(Inches(0.06)))  # fmt: skip
+    rule.fill.solid()
+    rule.fill.fore_color.rgb = ACCENT
+    rule.line.fill.background()
+    rule.name = "Accent rule"
     _notes(slide, "The quarterly review of how well the organisation recovers from failure, "
                   "from its own incident data and each team's answers to the standard's "
                   "maturity rubric. " + _method(data))  # fmt: skip
 
 
+#: The body's columns on a slide with words beside a chart: text left, chart right.
+TEXT_WIDTH = int(Inches(5.4))
+CHART_LEFT = MARGIN + TEXT_WIDTH + int(Inches(0.3))
+CHART_WIDTH = WIDTH - CHART_LEFT - MARGIN
+BODY_HEIGHT = BODY_BOTTOM - BODY_TOP
+
+
+def organisation_picture(data: ReviewQuarter) -> bytes | None:
+    """The headline slide's chart: the organisation's time to recover by quarter (None:
+    nothing recovered)."""
+    history = data.history(ALL_TEAMS)
+    if history.empty or not history["resolved"].any():
+        return None
+    chart = charts.recovery_trend(history, title="All teams: time to recover by quarter",
+                                  unit=data.recovery_unit)  # fmt: skip
+    return chart_png(chart.properties(width=520, height=300), CHART_WIDTH / Inches(1))
+
+
 def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
-    now = data.row(ALL_TEAMS)
-    unit = data.recovery_unit
-    interval = format_interval(now["mttr_median_ci"], unit)
-    lines = [
-        f"Median time to recover {format_minutes(now['mttr_median'], unit)}"
-        + (f" ({interval})" if interval else "") + f", n = {now['resolved']} resolved",
-        f"90th percentile {format_minutes(now['mttr_p90'], unit)}; mean (MTTR) "
-        f"{format_minutes(now['mttr'], unit)}",
-        f"{plural(int(now['incidents']), 'incident')}, {now['open']} still open",
-    ]  # fmt: skip
+    figures = [*portfolio_report.headline_figures(data)[:3], portfolio_report.year_figure(data)]
+    lines = []
     if data.running_note:
         lines.append(data.running_note)
     lines.extend(change_lines(data))
@@ -255,31 +386,113 @@ def _headline_slide(deck: Any, data: ReviewQuarter) -> None:
 
         lines.append(f"Maturity supported by the data: {level_counts(Counter(levels))}")
     slide = _slide(deck, f"{data.quarter}: how fast the organisation recovers")
-    _bullets(slide, lines)
+    bottom = _tiles(slide, figures, MARGIN, BODY_TOP, TEXT_WIDTH, height=int(Inches(1.3)))
+    _bullets(slide, lines, top=bottom + int(Inches(0.15)), width=TEXT_WIDTH, size=14)
+    picture = organisation_picture(data)
+    if picture is not None:
+        _picture(slide, picture, CHART_LEFT, BODY_TOP, CHART_WIDTH, BODY_HEIGHT,
+                 "All teams: time to recover by quarter (median, its 90% interval, "
+                 "90th percentile and mean)")  # fmt: skip
     _notes(slide, _method(data))
+
+
+#: At most this many teams in the changes slide's chart (those beyond noise first, then the
+#: largest changes either way).
+CHANGE_CHART_TEAMS = 12
+
+
+def change_picture(data: ReviewQuarter) -> bytes | None:
+    """The changes slide's chart: each team's change of recovery time against a year
+    before, with its interval, coloured by the verdict (None: no team has a ratio)."""
+    earlier = shift_quarter(data.quarter, -4)
+    rows = []
+    for key, team in data.organisation.teams.items():
+        change = data.row(key)["change_yoy"]
+        if change.get("ratio") is None or not change.get("ratio_ci"):
+            continue
+        verdict = change["verdict"]
+        rows.append({"team": team.name, "ratio": change["ratio"],
+                     "low": change["ratio_ci"][0], "high": change["ratio_ci"][1],
+                     "verdict": verdict if verdict in ("improved", "worsened")
+                     else "no change beyond noise"})  # fmt: skip
+    if not rows:
+        return None
+    import math
+
+    frame = pd.DataFrame(rows)
+    frame["beyond"] = frame["verdict"] != "no change beyond noise"
+    frame["size"] = frame["ratio"].map(lambda r: abs(math.log(r)) if r > 0 else math.inf)
+    shown = frame.sort_values(["beyond", "size", "team"], ascending=[False, False, True])
+    shown = shown.head(CHANGE_CHART_TEAMS)
+    of = f" ({len(shown)} of {len(frame)} teams)" if len(shown) < len(frame) else ""
+    title = f"Recovery time against {earlier}, by team{of}"
+    chart = charts.change_by_team(shown.drop(columns=["beyond", "size"]), earlier=earlier,
+                                  title=title)  # fmt: skip
+    return chart_png(chart.properties(width=440), CHART_WIDTH / Inches(1))
 
 
 def _changes_slide(deck: Any, data: ReviewQuarter) -> None:
     slide = _slide(deck, "What changed beyond noise, and claims the data contradicts")
     lines = [
         "## Changed beyond noise",
-        *listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS, 4),
+        *listed(portfolio_report.mover_entries(data), portfolio_report.NO_MOVERS, 3),
         "## Claims the data contradicts",
-        *listed(portfolio_report.contradicted_entries(data), data.no_claims_text, 4),
+        *listed(portfolio_report.contradicted_entries(data), data.no_claims_text, 3),
     ]  # fmt: skip
-    _bullets(slide, lines, size=16)
+    picture = change_picture(data)
+    _bullets(slide, lines, width=TEXT_WIDTH if picture else None, size=16)
+    if picture is not None:
+        _picture(slide, picture, CHART_LEFT, BODY_TOP, CHART_WIDTH, BODY_HEIGHT,
+                 f"Each team's recovery time against {shift_quarter(data.quarter, -4)}, "
+                 "with its 90% interval; coloured where the change is beyond noise")  # fmt: skip
     _notes(slide, "A team 'changed' only when its recovery times moved by more than chance "
                   "explains, with the false-discovery rate controlled across all teams and "
                   "the organisation (q < 0.10): at most one in ten such verdicts is expected "
-                  "to be a fluke. A contradicted "
+                  "to be a fluke. The chart draws each team's typical change (the median of "
+                  "the now-to-then ratios) with its 90% interval; a dot left of 1 is faster. "
+                  "A contradicted "
                   "claim is a 'yes' or 'partly' the team's own incidents over the last four "
                   "quarters do not bear out; it counts at most as 'partly'.")  # fmt: skip
+
+
+#: At most this many teams in the invest slide's chart (the largest gaps between claimed
+#: and supported first).
+INVEST_CHART_TEAMS = 10
+
+
+def invest_picture(data: ReviewQuarter) -> bytes | None:
+    """The invest slide's chart: claimed against supported maturity score, the largest gaps
+    first (None: no team answered)."""
+    frame = portfolio_report.maturity_frame(data)
+    if frame.empty:
+        return None
+    wide = frame.pivot_table(index="team", columns="kind", values="score", sort=False)
+    gap = (wide["Claimed"] - wide["Supported by data"]).sort_values(ascending=False, kind="stable")
+    keep = list(gap.index[:INVEST_CHART_TEAMS])
+    frame = frame[frame["team"].isin(keep)]
+    frame = frame.assign(order=frame["team"].map(keep.index)).sort_values(["order", "kind"])
+    of = f" ({len(keep)} of {len(gap)} teams, largest gap first)" if len(keep) < len(gap) else ""
+    chart = charts.maturity_levels(frame.drop(columns="order"), by="team",
+                                   title=f"Maturity claimed and supported by data{of}")  # fmt: skip
+    return chart_png(chart.properties(width=420), CHART_WIDTH / Inches(1))
 
 
 def _invest_slide(deck: Any, data: ReviewQuarter) -> None:
     slide = _slide(deck, "Where to invest")
     entries = portfolio_report.investment_entries(data, count=4)
-    _bullets(slide, listed(entries, portfolio_report.NOTHING_TO_INVEST, 7), size=18)
+    picture = invest_picture(data)
+    _bullets(slide, listed(entries, portfolio_report.NOTHING_TO_INVEST, 7),
+             width=TEXT_WIDTH if picture else None, size=14)  # fmt: skip
+    if picture is not None:
+        _picture(
+            slide,
+            picture,
+            CHART_LEFT,
+            BODY_TOP,
+            CHART_WIDTH,
+            BODY_HEIGHT,
+            "Each team's maturity score as claimed and as its incident data supports",
+        )
     _notes(slide, "Teams whose claims their data does not support (largest gap between the "
                   "claimed and the evidence-checked score first), teams recovering more slowly "
                   "than a year ago beyond noise, and the practices that hold two or more teams "
@@ -291,11 +504,9 @@ def _heatmap_slide(deck: Any, data: ReviewQuarter, picture: bytes | None) -> Non
     chart = portfolio_report.maturity_heatmap(data)
     if isinstance(chart, alt.TopLevelMixin):
         picture = picture or chart_png(chart, 10.0)
-        shape = slide.shapes.add_picture(io.BytesIO(picture), MARGIN, Inches(1.4))
-        _fit(shape, WIDTH - 2 * MARGIN, HEIGHT - Inches(1.4) - Inches(0.3))
-        shape.left = int((WIDTH - shape.width) / 2)
-        summary = chart.to_dict().get("description", "")
-        shape._element.nvPicPr.cNvPr.set("descr", str(summary))  # the picture's alt text
+        summary = str(chart.to_dict().get("description", ""))
+        _picture(slide, picture, MARGIN, int(Inches(1.4)), WIDTH - 2 * MARGIN,
+                 BODY_BOTTOM - int(Inches(1.4)), summary)  # fmt: skip
     else:
         _bullets(slide, ["No questionnaire answers this quarter: maturity not assessed."])
     _notes(slide, "Each cell: the level the team's incident data supports in that category, "
@@ -377,9 +588,9 @@ def _team_slide(deck: Any, data: ReviewQuarter, key: str, picture: bytes | None,
                      "alone is shown, and no change can be judged.")  # fmt: skip
     left: int = MARGIN
     if picture is not None:
-        shape = slide.shapes.add_picture(io.BytesIO(picture), MARGIN, Inches(1.5))
-        _fit(shape, Inches(7.4), HEIGHT - Inches(1.5) - MARGIN)
-        shape._element.nvPicPr.cNvPr.set("descr", f"{team.name}: time to recover by quarter")
+        shape = _picture(slide, picture, MARGIN, BODY_TOP, int(Inches(7.4)), BODY_HEIGHT,
+                         f"{team.name}: time to recover by quarter")  # fmt: skip
+        shape.left = MARGIN
         left = MARGIN + int(shape.width) + int(Inches(0.3))
     _bullets(slide, lines, left=left, width=WIDTH - left - MARGIN, size=15)
     _notes(slide, "\n\n".join(notes))
