@@ -127,3 +127,37 @@ def test_the_explorer_titles_its_charts_with_the_teams_name(tmp_path: Path) -> N
     text = json.dumps(json.loads(out.read_text())["cells"])
     assert "Search & Discovery: time to recover" in text.replace("&amp;", "&")
     assert "search: time to recover" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.notebooks
+def test_an_explorer_exported_by_nbconvert_draws_every_chart_offline(tmp_path, chromium) -> None:
+    """Issue 24: ``jupyter nbconvert --to html --execute explore.ipynb`` saved each chart as
+    a widget view whose page loads its widget manager from a CDN: blank offline. A kernel
+    with no widget front end gets the reports' charts, and the page their script: every
+    chart drawn, interactive, with every host lookup failing."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLE, ROOT
+
+    (tmp_path / "assessments").mkdir()
+    (tmp_path / "assessments" / "example").symlink_to(EXAMPLE)
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "explore.ipynb", tmp_path / "notebooks")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    command = [str(jupyter), "nbconvert", "--to", "html", "--execute", "explore.ipynb"]
+    subprocess.run(command, cwd=tmp_path / "notebooks", check=True, capture_output=True,
+                   timeout=300)  # fmt: skip
+    page = tmp_path / "notebooks" / "explore.html"
+    text = page.read_text()
+    assert "application/vnd.jupyter.widget-view+json" not in text
+    assert "html-manager" not in text  # no widget manager to fetch
+    charts_on_page = text.count('class="maturity-chart-spec"')
+    assert charts_on_page >= 4
+    dom, _console = chromium(page)
+    assert re.search(rf'data-charts-drawn="{charts_on_page}"', dom), re.findall(
+        r'data-charts-\w+="\d+"', dom)  # fmt: skip
+    assert 'data-charts-failed="0"' in dom

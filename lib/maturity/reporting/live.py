@@ -5,8 +5,9 @@ inside JupyterLab that page is not there, so charts would show as their PNG. A `
 is an anywidget whose front-end module is the Vega libraries bundled by vl-convert (no CDN,
 unlike Altair's own JupyterChart, which imports Vega from esm.sh): JupyterLab runs it, draws
 the chart, and every selection works. It needs the ``anywidget`` package (in the ``lab``
-extra; ``make lab`` installs it); without it, or outside a live kernel (papermill), the
-reports' renderer is used.
+extra; ``make lab`` installs it); without it, outside a live kernel, or in a kernel no
+widget front end is attached to (papermill, ``jupyter nbconvert --execute``), the reports'
+renderer is used, so an exported page draws every chart offline.
 """
 
 from __future__ import annotations
@@ -36,14 +37,24 @@ def widget_module() -> str:
 
 
 def available() -> bool:
-    """Whether live charts can be shown: anywidget installed and a live Jupyter kernel."""
+    """Whether live charts can be shown: anywidget installed, a live Jupyter kernel, and a
+    widget front end connected to it (JupyterLab's widget manager opens the
+    ``jupyter.widget.control`` channel when it attaches to the kernel).
+
+    A kernel that nbconvert ``--execute``, papermill or nbclient runs has no front end: a
+    widget there would be saved as a widget view that an exported page can draw only with
+    a widget manager fetched from a CDN (blank offline), so the reports' chart HTML is used
+    instead: drawn offline, interactive, in any exported page."""
     try:
         import anywidget  # noqa: F401
         from IPython import get_ipython
+        from ipywidgets import Widget
     except ImportError:
         return False
     shell = get_ipython()
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+    if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
+        return False
+    return getattr(Widget, "_control_comm", None) is not None
 
 
 def live_chart(spec: dict[str, Any]) -> Any:
@@ -70,10 +81,21 @@ def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, Any]:
 
 
 def enable() -> bool:
-    """Use live charts for the rest of this notebook when ``available()``; True if so."""
+    """Use live charts for the rest of this notebook when ``available()``; True if so.
+
+    Otherwise (nbconvert ``--execute``, papermill, a kernel no widget front end is attached
+    to) the charts are the reports' chart HTML, and this cell's output carries the reports'
+    chart script once, so a page exported from the notebook (``jupyter nbconvert --to
+    html``) draws every chart, interactive, offline; a front end that runs no script shows
+    each chart's PNG."""
     import altair as alt
 
     if not available():
+        from IPython.display import HTML, display
+
+        from maturity.reporting.render import chart_script
+
+        display(HTML(f'<script type="module">{chart_script()}</script>'))
         return False
     if "maturity-live" not in alt.renderers.names():
         alt.renderers.register("maturity-live", _renderer)
