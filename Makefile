@@ -35,9 +35,8 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (Python 3.11,
 review: $(STAMP) ## run the quarterly review of the example organisation into reports/
 	$(BIN)/maturity review $(ASSESSMENT) --out $(OUT) --jobs $(JOBS)
 
-lab: $(STAMP) ## open notebooks/explore.ipynb in JupyterLab on the example (installs JupyterLab once)
-	@$(BIN)/python -c "import jupyterlab, anywidget" 2>/dev/null || $(BIN)/python -m pip install --quiet "jupyterlab>=4.2,<5" "anywidget>=0.9,<1"
-	$(BIN)/jupyter lab notebooks/explore.ipynb
+lab: $(STAMP) ## JupyterLab on the explorer (your copy in lab/; headless: LAB_ARGS=--no-browser)
+	$(BIN)/python -m maturity.lab $(LAB_ARGS)
 
 test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 9 min on 2 cores)
 	$(BIN)/pytest -m "not slow"

@@ -89,7 +89,11 @@ def test_live_charts_draw_offline_from_their_own_module(tiny: Path, chromium, tm
         "document.getElementById('module').dataset.code), c => c.charCodeAt(0)));"
         "const url = URL.createObjectURL(new Blob([code], {type: 'text/javascript'}));"
         "const widget = (await import(url)).default;"
-        "const model = {get: () => (" + json.dumps(spec.to_dict()).replace("</", "<\\/") + ")};"
+        "const state = {listen: ['period', 'severity'], selection: {}, spec: "
+        + json.dumps(spec.to_dict()).replace("</", "<\\/")
+        + "};"
+        "const model = {get: k => state[k], set: (k, v) => { state[k] = v; },"
+        " save_changes() {}, on() {}, off() {}};"
         "await widget.render({model, el: document.getElementById('chart')});"
         "document.body.dataset.drawn = document.querySelectorAll('#chart svg').length;"
         "</script></body></html>"

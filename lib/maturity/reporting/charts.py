@@ -286,6 +286,11 @@ def recovery_distribution(incidents: pd.DataFrame, *, title: str) -> alt.Chart:
             ],
         )
         .transform_calculate(jitter="random()")
+        .properties(
+            description=f"{title}: {plural(len(data), 'resolved incident')} over "
+            f"{plural(data['quarter'].nunique(), 'quarter')}, one dot each, "
+            "on a log scale."
+        )
     )
 
 
@@ -342,17 +347,26 @@ def phase_trend(measures: pd.DataFrame, *, title: str) -> alt.Chart:
     long = measures.melt(id_vars=["period"], value_vars=list(phases), var_name="phase",
                          value_name="minutes")  # fmt: skip
     long["phase"] = long["phase"].map(phases)
+    # Only the phases some quarter records are drawn and listed; the others are named as
+    # not recorded, so one line is not read as the other phases taking no time.
+    recorded = [name for name in phases.values()
+                if long.loc[long["phase"] == name, "minutes"].notna().any()]  # fmt: skip
+    missing = [name for name in phases.values() if name not in recorded]
+    note = f"Not recorded by these exports: {', '.join(missing)}." if missing else ""
     return (
-        alt.Chart(long, title=title)
+        alt.Chart(long, title=alt.Title(title, subtitle=[note]) if note else title)
         .mark_line(point=True)
         .encode(
             x=alt.X("period:O", title="Quarter (detected)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("minutes:Q", title="Median minutes"),
-            color=alt.Color("phase:N", title=None, sort=list(phases.values())),
+            color=alt.Color("phase:N", title=None, sort=recorded,
+                            scale=alt.Scale(domain=recorded or list(phases.values()))),
             tooltip=["period:O", "phase:N", alt.Tooltip("minutes:Q", format=",.1f")],
         )
         .transform_filter("isValid(datum.minutes)")
-    )
+        .properties(description=f"{title}: " + (f"{', '.join(recorded)} drawn. " if recorded
+                                                 else "no phase recorded. ") + note)
+    )  # fmt: skip
 
 
 #: A heatmap column's width (px): each category label must fit within it.
@@ -418,10 +432,27 @@ def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChar
     """Every resolved incident over time, to explore: brush a time range on the strip below
     to zoom the scatter, click a severity in the legend to keep only it; the tooltip gives
     each incident's id, title, service and durations (minutes, log scale)."""
-    columns = ["incident_id", "title", "service", "severity", "detected_at", "recovery_minutes",
-               "escalate_minutes", "respond_minutes", "fix_minutes"]  # fmt: skip
+    columns = [
+        "key",
+        "incident_id",
+        "title",
+        "service",
+        "severity",
+        "detected_at",
+        "recovery_minutes",
+        "escalate_minutes",
+        "respond_minutes",
+        "fix_minutes",
+    ]
     data = incidents.loc[incidents["recovery_minutes"].notna(),
                          [c for c in columns if c in incidents]].copy()  # fmt: skip
+    # A phase the export does not record reads "not recorded", not "null".
+    for phase in ("escalate", "respond", "fix"):
+        if f"{phase}_minutes" in data:
+            data[f"{phase}_minutes"] = data[f"{phase}_minutes"].map(
+                lambda m: f"{m:,.0f}" if pd.notna(m) else "not recorded")  # fmt: skip
+    data["title"] = data["title"].fillna("—") if "title" in data else "—"
+    data["service"] = data["service"].fillna("—") if "service" in data else "—"
     data["severity"] = data["severity"].map(lambda s: f"SEV{s}" if pd.notna(s) else "unknown")
     data["detected"] = data["detected_at"].dt.tz_convert("UTC").dt.tz_localize(None)
     data["minutes"] = data["recovery_minutes"].clip(lower=1.0)
@@ -432,7 +463,7 @@ def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChar
                alt.Tooltip("service:N"), alt.Tooltip("severity:N"),
                alt.Tooltip("detected:T", title="Detected (UTC)", format="%Y-%m-%d %H:%M"),
                alt.Tooltip("minutes:Q", title="Minutes to recover", format=",.0f")]  # fmt: skip
-    tooltip += [alt.Tooltip(f"{p}_minutes:Q", title=f"Minutes to {p}", format=",.0f")
+    tooltip += [alt.Tooltip(f"{p}_minutes:N", title=f"Minutes to {p}")
                 for p in ("escalate", "respond", "fix") if f"{p}_minutes" in data]  # fmt: skip
     points = (
         alt.Chart(data, title=title)
@@ -461,7 +492,8 @@ def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChar
     )
     return alt.vconcat(points, overview).properties(
         description=f"{title}: {plural(len(data), 'resolved incident')}; brush the strip to "
-        "zoom in time, click a severity to keep only it."
+        "zoom in time, click a severity to keep only it (click it again, or double-click "
+        "the chart, to show every severity)."
     )
 
 

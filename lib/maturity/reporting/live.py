@@ -13,14 +13,48 @@ renderer is used, so an exported page draws every chart offline.
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
-#: The widget's front end: ``render`` draws the spec the Python side holds.
+#: The widget's front end: ``render`` draws the spec the Python side holds, draws again when
+#: it changes, and reports back the selections named in ``listen`` (their Vega-Lite param
+#: values: a brushed range, the legend's kept values) and the ``key`` of a clicked point.
 _RENDER = """
 export default {
   async render({ model, el }) {
-    const result = await vegaEmbed(el, model.get("spec"), {actions: false, renderer: "svg"});
-    return () => result.finalize();
+    let result = null;
+    async function draw() {
+      if (result) result.finalize();
+      result = null;
+      el.replaceChildren();
+      const spec = model.get("spec");
+      if (!spec || Object.keys(spec).length === 0) return;  // nothing to draw (hidden)
+      const box = document.createElement("div");
+      el.appendChild(box);
+      result = await vegaEmbed(box, spec, {actions: false, renderer: "svg"});
+      const view = result.view;
+      for (const name of model.get("listen") || []) {
+        try {
+          view.addSignalListener(name, (_, value) => {
+            model.set("selection", {...model.get("selection"), [name]: value ?? null});
+            model.save_changes();
+          });
+        } catch (error) {
+          console.warn("no selection named " + name, error);
+        }
+      }
+      view.addEventListener("click", (_, item) => {
+        const key = item && item.datum && item.datum.key;
+        if (key !== undefined && key !== null) {
+          model.set("clicked", String(key));
+          model.save_changes();
+        }
+      });
+      el.dataset.drawn = String(Number(el.dataset.drawn || 0) + 1);
+    }
+    model.on("change:spec", draw);
+    await draw();
+    return () => { model.off("change:spec", draw); if (result) result.finalize(); };
   }
 };
 """
@@ -38,8 +72,9 @@ def widget_module() -> str:
 
 def available() -> bool:
     """Whether live charts can be shown: anywidget installed, a live Jupyter kernel, and a
-    widget front end connected to it (JupyterLab's widget manager opens the
-    ``jupyter.widget.control`` channel when it attaches to the kernel).
+    widget front end connected to it (JupyterLab's widget manager opened the
+    ``jupyter.widget.control`` channel, or a Jupyter server started the kernel for a
+    document it shows).
 
     A kernel that nbconvert ``--execute``, papermill or nbclient runs has no front end: a
     widget there would be saved as a widget view that an exported page can draw only with
@@ -54,19 +89,38 @@ def available() -> bool:
     shell = get_ipython()
     if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
         return False
-    return getattr(Widget, "_control_comm", None) is not None
+    if getattr(Widget, "_control_comm", None) is not None:
+        return True
+    # JupyterLab opens the control channel as the kernel starts, before this module (or
+    # ipywidgets) is imported, so the channel is often refused; a kernel a Jupyter server
+    # started for a document (JupyterLab, Notebook 7) carries JPY_SESSION_NAME, and those
+    # front ends have the widget manager. nbclient, papermill and nbconvert never set it.
+    return bool(os.environ.get("JPY_SESSION_NAME"))
 
 
-def live_chart(spec: dict[str, Any]) -> Any:
-    """A widget drawing ``spec`` (a Vega-Lite dict) in JupyterLab."""
+@functools.cache
+def _widget_class() -> type:
     import anywidget
     import traitlets
 
     class LiveChart(anywidget.AnyWidget):
+        """A chart drawn by the bundled Vega libraries; ``selection`` holds the current
+        value of each param named in ``listen``, ``clicked`` the key of the last point
+        clicked."""
+
         _esm = widget_module()
         spec = traitlets.Dict().tag(sync=True)
+        listen = traitlets.List(traitlets.Unicode()).tag(sync=True)
+        selection = traitlets.Dict().tag(sync=True)
+        clicked = traitlets.Unicode("").tag(sync=True)
 
-    return LiveChart(spec=spec)
+    return LiveChart
+
+
+def live_chart(spec: dict[str, Any], listen: list[str] | None = None) -> Any:
+    """A widget drawing ``spec`` (a Vega-Lite dict) in JupyterLab, reporting the params
+    named in ``listen`` and clicks."""
+    return _widget_class()(spec=spec, listen=list(listen or []))
 
 
 def _renderer(spec: dict[str, Any], **_metadata: Any) -> dict[str, Any]:
