@@ -8,6 +8,7 @@ usable; ``review`` exits 1 when any team's report failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -25,10 +26,15 @@ INTERNAL_ERROR = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def safe_text(text: str) -> str:
     """``text`` with control characters shown as ``\\x1b`` escapes: cell values quoted in
     messages must not drive the terminal (an ANSI escape in an export's title)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    # A file name's bytes that are not UTF-8 (kept by Python as lone surrogates) as \xe9.
+    return _UNDECODED.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
 
 
 def _print_json(payload: dict[str, Any]) -> None:
@@ -472,7 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="assessment folder")
     p.add_argument("--quarter", help="YYYY-Qn (default: the latest with answers)")
     p.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    p.add_argument("--jobs", type=int, default=2, help="reports built at once (default: 2)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="reports built at once (default: 2; at most the machine's CPUs)",
+    )
     p.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
                    help="also write PDF reports (default: yes)")  # fmt: skip
     p.add_argument("--scheduler", metavar="ADDR",
@@ -490,7 +501,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _printable_streams() -> None:
+    """A terminal that cannot show every character (``PYTHONIOENCODING=ascii``, ``LC_ALL=C``)
+    gets the rest escaped (``B\\xeata``), never an error after the reports are written."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a CI job cancelled, ``kill``) stops a command as Ctrl-C does: through its
+    clean-up, so a review stops its workers and kernels and leaves the previous reports,
+    instead of dying at once and leaving them running."""
+    import signal
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program)
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
+    _terminate_as_interrupt()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

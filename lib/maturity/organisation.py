@@ -113,6 +113,10 @@ class Organisation:
         for path in sorted(folder.iterdir()):
             if path.name == FETCHED and path.is_dir() and not path.is_symlink():
                 continue  # archives of maturity fetch: fetched_archives
+            if _not_utf8(path.name):
+                # The name travels into the ledger, the cache and the reports, all UTF-8.
+                entries.append((path, "its name is not UTF-8 text; rename the file"))
+                continue
             if path.name.startswith(".") or path.suffix.lower() not in INCIDENT_SUFFIXES:
                 if not path.name.startswith("."):
                     entries.append((path, "not a .csv or .xlsx export"))
@@ -225,18 +229,19 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     try:
-        return _parse_yaml(text, path, _SafeLoader)
-    except yaml.YAMLError:
-        # A malformed file is rare: the pure-Python parser names its line as users expect.
         try:
-            return _parse_yaml(text, path, yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or "invalid YAML"
-            raise ConfigError(f"{path}:{where}: {problem}") from exc
-    except RecursionError as exc:
-        raise ConfigError(f"{path}: nested too deeply") from exc
+            return _parse_yaml(text, path, _SafeLoader)
+        except yaml.YAMLError:
+            # A malformed file is rare: the pure-Python parser names its line as users expect.
+            try:
+                return _parse_yaml(text, path, yaml.SafeLoader)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" line {mark.line + 1}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or "invalid YAML"
+                raise ConfigError(f"{path}:{where}: {problem}") from exc
+    except RecursionError as exc:  # from either parser, or from the checks of its nodes
+        raise ConfigError(f"{path}: nested too deeply to be a settings file") from exc
 
 
 def _parse_yaml(text: str, path: Path, loader_class: Any) -> Any:
@@ -285,6 +290,16 @@ def _check_yaml_node(root: yaml.Node, path: Path) -> None:
     size(root)
 
 
+def _not_utf8(name: str) -> bool:
+    """Whether a file name as the OS gave it holds bytes that are not UTF-8 (Python keeps
+    them as lone surrogates, which no UTF-8 writer accepts)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def is_organisation_folder(path: Path) -> bool:
     return path.is_dir() and (path / ASSESSMENT_FILE).is_file()
 
@@ -302,6 +317,39 @@ def check_key(key: str, what: str, where: str) -> str:
             "and '.' (not first), up to 64 characters"
         )
     return key
+
+
+#: Characters no name may hold: C0 and C1 controls and DEL (an escape sequence in a team's
+#: name crashed the chart renderer and could drive a terminal), lone surrogates, and
+#: Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane).
+_NOT_IN_NAMES = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+#: A name is a label: past this many characters it is not one (a 300 KB name made a 27 MB PDF).
+MAX_NAME_CHARACTERS = 200
+
+
+def check_name(value: Any, what: str, where: str) -> str:
+    """``value`` as a name: text in Unicode's composed form (NFC, so a name typed on a Mac
+    and one typed on Windows are the same name), without surrounding spaces; a ConfigError
+    naming ``where`` when it holds a control character or noncharacter, or is too long."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", str(value)).strip()
+    bad = _NOT_IN_NAMES.search(name)
+    if bad:
+        raise ConfigError(
+            f"{where}: {what} {name[:60]!r} holds the character U+{ord(bad[0]):04X} at "
+            f"position {bad.start() + 1} (a control character or a noncharacter); remove it"
+        )
+    if len(name) > MAX_NAME_CHARACTERS:
+        raise ConfigError(
+            f"{where}: {what} {name[:40]!r}... is {len(name):,} characters long, over the "
+            f"{MAX_NAME_CHARACTERS} a name may have"
+        )
+    return name
 
 
 def load_organisation(path: str | Path) -> Organisation:
@@ -324,11 +372,12 @@ def load_organisation(path: str | Path) -> Organisation:
     teams = {}
     for team_key, team in spec.teams.items():
         check_key(team_key, "team key", f"{file}: teams")
+        where = f"{file}: teams.{team_key}"
         teams[team_key] = Team(
             key=team_key,
-            name=team.name or team_key,
-            services=tuple(team.services),
-            aliases=tuple(team.aliases),
+            name=check_name(team.name, "name", where) if team.name else team_key,
+            services=tuple(check_name(s, "service", where) for s in team.services),
+            aliases=tuple(check_name(a, "alias", where) for a in team.aliases),
         )
     _check_unique_names(teams, file)
     sources = tuple(
@@ -349,7 +398,7 @@ def load_organisation(path: str | Path) -> Organisation:
     )
     return Organisation(
         root=path,
-        name=spec.organisation or key,
+        name=check_name(spec.organisation, "organisation", str(file)) if spec.organisation else key,
         timezone=timezone,
         teams=teams,
         sources=sources,

@@ -67,9 +67,18 @@ def write_template(
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from maturity.organisation import check_name
+
     parse_quarter(quarter)
     if not team.strip():
         raise ConfigError("--team must name a team")
+    # No control character or noncharacter (they broke the workbook writer), at most 200
+    # characters; anything else, a formula included, is written as text.
+    check_name(team, "team", "--team")
+    if respondent:
+        respondent = check_name(respondent, "respondent", "--respondent")
+    if team_name:
+        team_name = check_name(team_name, "team name", "--team")
     workbook = Workbook()
     cover = workbook.active
     cover.title = COVER
@@ -178,7 +187,7 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
     """A filled workbook's content in the shape of an answers YAML file."""
     from python_calamine import CalamineError, CalamineWorkbook
 
-    from maturity.ingest.spreadsheets import check_workbook
+    from maturity.ingest.spreadsheets import check_workbook, is_reader_panic
 
     check_workbook(path, label, every_sheet=True)
     try:
@@ -193,6 +202,10 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
         rows = workbook.get_sheet_by_name(QUESTIONS).to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(f"{label}: not a readable XLSX workbook ({exc})") from exc
+    except BaseException as exc:  # a panic in the Rust reader: this workbook's problem
+        if not is_reader_panic(exc):
+            raise
+        raise InputFileError(f"{label}: not a readable XLSX workbook (the reader failed)") from None
     data: dict[str, Any] = {"answers": {}, "targets": {}}
     for row in cover:
         if len(row) < 2 or not isinstance(row[0], str):

@@ -61,7 +61,16 @@ PROVENANCE_COLUMNS = ("quarter", "source_file", "source_row", "source_format")
 
 _SUMMARY = re.compile(r"(?i)^(grand total|totals?|summary|sum|count|average)\b")
 _LINE_BREAKS = r"[\t\n\r\v\f\u2028\u2029]+"
-_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+#: Never meaningful in an export's text: controls and noncharacters. (Lone surrogates
+#: cannot reach here: a file's text is decoded strictly or as Windows-1252.)
+_CONTROL = (
+    "[\x00-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+#: The longest text kept from a cell (characters): a title is a line, not a document (a
+#: 10 MB title made the PDF review take over ten minutes). Longer text is cut, with a note.
+MAX_TEXT_CHARACTERS = {"incident_id": 200, "title": 1_000, "team": 200, "service": 200}
 MAX_OFFSET_MINUTES = 10 * 366 * 24 * 60
 LEDGER_COLUMNS = ("file", "row", "incident_id", "action", "reason")
 USED, EXCLUDED, REJECTED = "used", "excluded", "rejected"
@@ -247,6 +256,13 @@ def _load(files: Iterable[Path], assessment: Organisation | None,
     )
 
 
+def _listed_rows(rows: pd.Series, most: int = 5) -> str:
+    """``3, 7, 12`` or ``3, 7, 12, 15, 20 and 4 more``: the spreadsheet rows of a note."""
+    numbers = [str(int(n)) for n in rows.head(most)]
+    more = len(rows) - len(numbers)
+    return ", ".join(numbers) + (f" and {more} more" if more > 0 else "")
+
+
 def empty_rows() -> pd.DataFrame:
     """No rows, with every column a normalised export's rows have (timestamps typed as
     theirs are, so the steps after reading run on no rows as on some)."""
@@ -341,6 +357,15 @@ def normalise_table(
         # could drive a terminal: line breaks become spaces, the rest are dropped.
         text = mapped[column].astype("string").str.replace(_LINE_BREAKS, " ", regex=True)
         text = text.str.replace(_CONTROL, "", regex=True).str.strip()
+        longest = MAX_TEXT_CHARACTERS[column]
+        too_long = text.str.len() > longest
+        if too_long.any():
+            text = text.where(~too_long, text.str.slice(0, longest - 1) + "…")
+            n = int(too_long.sum())
+            context.note(
+                f"{plural(n, 'row')} {verb(n, 'has', 'have')} a {column} over {longest:,} "
+                f"characters (row {_listed_rows(raw[ROW][too_long])}): cut to {longest:,}"
+            )
         rows[column] = text.mask(missing_mask(mapped[column]))
     reasons: list[pd.Series] = []
 

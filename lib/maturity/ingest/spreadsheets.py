@@ -179,6 +179,11 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
         rows = sheet.to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(f"{label}: not a readable XLSX workbook ({_first_line(exc)})") from exc
+    except BaseException as exc:  # a panic in the Rust reader: that file's problem alone
+        if not is_reader_panic(exc):
+            raise
+        raise InputFileError(f"{label}: not a readable XLSX workbook (the reader failed: "
+                             f"{_first_line(exc)})") from None  # fmt: skip
     if len(rows) > MAX_ROWS:
         raise InputFileError(f"{label}: {len(rows):,} rows is more than the {MAX_ROWS:,} allowed")
     width = max((len(r) for r in rows), default=0)
@@ -186,6 +191,12 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     table = _with_header(frame, label, first_row=1)
     table.attrs["date1904"] = date1904
     return table
+
+
+def is_reader_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a panic raised out of a Rust extension (pyo3's PanicException,
+    a BaseException): a broken file's problem, to be reported as one."""
+    return type(exc).__name__ == "PanicException"
 
 
 def check_workbook(path: Path, label: str, *, every_sheet: bool = False) -> bool:
@@ -204,8 +215,13 @@ def check_workbook(path: Path, label: str, *, every_sheet: bool = False) -> bool
 
     if not zipfile.is_zipfile(path):
         raise InputFileError(f"{label}: not a readable XLSX workbook (not a zip archive)")
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputFileError(f"{label}: a damaged XLSX workbook ({_first_line(exc)})") from exc
+    with archive:
         parts = archive.infolist()
+        _check_parts(archive, parts, label)
         total = sum(p.file_size for p in parts)
         if total > MAX_UNCOMPRESSED_BYTES:
             raise InputFileError(
@@ -241,17 +257,55 @@ def check_workbook(path: Path, label: str, *, every_sheet: bool = False) -> bool
     return flag.lower() in ("1", "true")
 
 
+def _check_parts(archive: Any, parts: list[Any], label: str) -> None:
+    """Refuse a workbook whose zip a reader would misread: two parts of one name (which one
+    is read depends on the reader), an encrypted part, or a part that does not decompress
+    to what its checksum says (each part is read through once, in chunks, and discarded)."""
+    import zipfile
+    import zlib
+
+    names: set[str] = set()
+    for part in parts:
+        if part.filename in names:
+            raise InputFileError(
+                f"{label}: the workbook holds two parts named {part.filename[:80]!r}; a "
+                "spreadsheet never writes that, so it is refused"
+            )
+        names.add(part.filename)
+        if part.flag_bits & 0x1:
+            raise InputFileError(
+                f"{label}: part {part.filename[:80]!r} is encrypted; save the workbook "
+                "without a password"
+            )
+    for part in parts:
+        try:
+            with archive.open(part) as handle:
+                while handle.read(1 << 22):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+                NotImplementedError, ValueError) as exc:  # fmt: skip
+            raise InputFileError(
+                f"{label}: the workbook is damaged: part {part.filename[:80]!r} cannot be "
+                f"read ({_first_line(exc)}); export it again"
+            ) from exc
+
+
 def _check_grid(archive: Any, sheet: str, label: str) -> None:
-    """Refuse a sheet whose grid a reader would have to allocate is beyond the limits."""
-    rows, columns, cells = _used_range(archive, sheet)
+    """Refuse a sheet whose grid a reader would have to allocate is beyond the limits: the
+    cells' extent, or the extent its ``dimension`` declares (a reader reserves that much)."""
+    used_rows, used_columns, cells, declared = _used_range(archive, sheet, label)
+    rows, columns = max(used_rows, declared[0]), max(used_columns, declared[1])
     if rows > MAX_ROWS:
         raise InputFileError(
             f"{label}: sheet {sheet} reaches row {rows:,}, over the {MAX_ROWS:,} "
             "rows allowed; export fewer rows"
         )
     grid = rows * columns
-    # A reader allocates the whole grid: refuse one far larger than the cells in it.
-    sparse = grid > SPARSE_GRID_FLOOR and grid > SPARSE_RATIO * max(cells, 1)
+    # A reader allocates the whole grid the cells span: refuse one far larger than the cells
+    # in it. (A declared dimension larger than the cells, as some writers leave it, counts
+    # towards the absolute limits only: it is reserved, not filled.)
+    used = used_rows * used_columns
+    sparse = used > SPARSE_GRID_FLOOR and used > SPARSE_RATIO * max(cells, 1)
     if columns > MAX_COLUMNS or grid > MAX_CELLS or sparse:
         raise InputFileError(
             f"{label}: sheet {sheet} spans {rows:,} rows x {columns:,} columns (to "
@@ -261,8 +315,10 @@ def _check_grid(archive: Any, sheet: str, label: str) -> None:
         )
 
 
-_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})\d")
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?(?:row|c)\b[^>]*?\sr=\"[A-Z]{0,3}(\d{1,9})\"")
+#: Excel's own grid: no cell beyond XFD1048576 exists in a workbook Excel can open.
+EXCEL_MAX_ROW = 1_048_576
+EXCEL_MAX_COLUMN = 16_384
+_REFERENCE = re.compile(r"^\s*([A-Za-z]{1,3})?\s*(\d{1,7})?\s*$")
 
 
 def _first_sheet_part(archive: Any, workbook: Any) -> str | None:
@@ -286,37 +342,96 @@ def _first_sheet_part(archive: Any, workbook: Any) -> str | None:
     return None
 
 
-def _used_range(archive: Any, part: str) -> tuple[int, int, int]:
-    """The highest row and column any cell of ``part`` names, and how many cells name
-    themselves, streamed through (the sheet is never held whole): the grid a reader would
+class _GridScan:
+    """The extent of one sheet, read by an XML parser (expat) as the sheet streams through:
+    the highest row and column any ``<row r>`` or ``<c r>`` names (or implies, when ``r`` is
+    left out: the next row, the next column), how many cells there are, and the
+    ``<dimension ref>`` the sheet declares. Attribute quoting and spacing are the parser's
+    business, so a reference cannot hide from the check; one that names no cell Excel could
+    hold (a 10-digit row, past XFD) is refused, before a reader allocates or wraps it."""
+
+    def __init__(self, label: str, sheet: str) -> None:
+        self.label, self.sheet = label, sheet
+        self.rows = self.columns = self.cells = 0
+        self.declared = (0, 0)
+        self._row = self._column = 0
+
+    def _where(self, value: str) -> tuple[int | None, int | None]:
+        match = _REFERENCE.match(value)
+        if not match or not any(match.groups()):
+            raise InputFileError(
+                f"{self.label}: sheet {self.sheet} names a cell {value[:40]!r}, which is no "
+                "cell reference; the workbook is damaged or was not written by a spreadsheet"
+            )
+        letters, digits = match.groups()
+        column = _column_number(letters.upper()) if letters else None
+        row = int(digits) if digits else None
+        if (row is not None and not 1 <= row <= EXCEL_MAX_ROW) or (
+            column is not None and column > EXCEL_MAX_COLUMN
+        ):
+            raise InputFileError(
+                f"{self.label}: sheet {self.sheet} names cell {value.strip()[:40]!r}, beyond "
+                f"Excel's last cell XFD{EXCEL_MAX_ROW}; the workbook is damaged or forged"
+            )
+        return row, column
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            reference = attributes.get("r")
+            row, column = self._where(reference) if reference is not None else (None, None)
+            self._row = row or self._row or 1
+            self._column = column or self._column + 1
+            self.cells += 1
+            self.rows = max(self.rows, self._row)
+            self.columns = max(self.columns, self._column)
+        elif tag == "row":
+            reference = attributes.get("r")
+            row = self._where(reference)[0] if reference is not None else None
+            self._row, self._column = row or self._row + 1, 0
+            self.rows = max(self.rows, self._row)
+        elif tag == "dimension":
+            ends = [self._where(end) for end in attributes.get("ref", "A1").split(":")[:2]]
+            self.declared = (max(r or 0 for r, _ in ends), max(c or 0 for _, c in ends))
+
+
+def _refuse_declarations(*_args: Any) -> None:
+    raise InputFileError("declarations")  # replaced by a message naming the file below
+
+
+def _used_range(archive: Any, part: str, label: str) -> tuple[int, int, int, tuple[int, int]]:
+    """The highest row and column any cell of ``part`` names, how many cells there are, and
+    the rows and columns its ``dimension`` declares (a reader may reserve that), streamed
+    through an XML parser (the sheet is never held whole): the grid a reader would
     allocate, and what fills it."""
+    from xml.parsers import expat
+
     try:
         handle = archive.open(part)
     except KeyError:
-        return 0, 0, 0
-    rows, letters, cells, carry = 0, "", 0, b""
-    with handle:
-        while chunk := handle.read(1 << 22):
-            # Carry an unfinished tag over to the next chunk, so no tag is split or counted twice.
-            text = carry + chunk
-            cut = text.rfind(b"<")
-            text, carry = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
-            rows, letters, cells = _scan(text, rows, letters, cells)
-        rows, letters, cells = _scan(carry, rows, letters, cells)
-    return rows, (_column_number(letters) if letters else 0), cells
-
-
-def _scan(text: bytes, rows: int, letters: str, cells: int) -> tuple[int, str, int]:
-    found = _ROW_NUMBER.findall(text)
-    if found:
-        rows = max(rows, max(int(n) for n in set(found)))
-    columns = _CELL_COLUMN.findall(text)
-    cells += len(columns)
-    for name in set(columns):
-        word = name.decode()
-        if (len(word), word) > (len(letters), letters):
-            letters = word
-    return rows, letters, cells
+        return 0, 0, 0, (0, 0)
+    scan = _GridScan(label, part)
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = scan.start
+    # A sheet has no business declaring entities or a DTD (entity expansion is the classic
+    # XML bomb): refused, as defusedxml refuses them in workbook.xml.
+    parser.StartDoctypeDeclHandler = _refuse_declarations
+    parser.EntityDeclHandler = _refuse_declarations
+    try:
+        with handle:
+            while chunk := handle.read(1 << 22):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise InputFileError(f"{label}: sheet {part} is not well-formed XML ({exc})") from exc
+    except InputFileError as exc:
+        if str(exc) == "declarations":
+            raise InputFileError(
+                f"{label}: sheet {part} declares a DTD or entities, which no spreadsheet "
+                "writes; refusing it"
+            ) from None
+        raise
+    return scan.rows, scan.columns, scan.cells, scan.declared
 
 
 def _column_number(letters: str) -> int:

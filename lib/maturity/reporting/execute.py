@@ -99,7 +99,12 @@ class WarmKernel:
         self.started = 0  # kernels started: more than one means one died or was replaced
         # Kept open for the process's life (removed when it closes): not a with-block.
         self._log = tempfile.NamedTemporaryFile(prefix="maturity-kernel-", suffix=".log")  # noqa: SIM115
-        atexit.register(self.shutdown)
+        atexit.register(self.close)
+        # A pool's worker leaves through os._exit, where atexit hooks never run but
+        # multiprocessing's finalizers do: without this its kernel and log outlived it.
+        from multiprocessing import util as multiprocessing_util
+
+        multiprocessing_util.Finalize(self, self.close, exitpriority=10)
 
     def ready(self) -> Any:
         """The kernel manager, its kernel alive, with a fresh namespace."""
@@ -163,6 +168,12 @@ class WarmKernel:
                 raise RuntimeError(f"kernel could not run {code!r}")
         finally:
             client.stop_channels()
+
+    def close(self) -> None:
+        """Stop the kernel and remove its log: this process is done with it."""
+        self.shutdown()
+        with contextlib.suppress(OSError):
+            self._log.close()
 
     def shutdown(self) -> None:
         manager, self.manager = self.manager, None

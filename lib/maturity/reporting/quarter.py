@@ -14,7 +14,6 @@ assessment folder itself, as a user running it by hand expects.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import pickle
@@ -229,47 +228,65 @@ def running_note(organisation: Organisation, quarter: str, incidents: IncidentSe
 BUNDLE_FORMAT = "maturity-report-bundle"
 
 
-def write_bundle(path: str | Path | BinaryIO, review: ReviewQuarter, team: str | None) -> None:
-    """Pickle ``review`` for one report. A bundle is a hand-off between a review and the
-    notebooks it runs, moments later and with the same maturity: exact (dtypes, time zones,
-    categoricals come back as they were) and fast, which Parquet and JSON are not both."""
+def bundle_payload(review: ReviewQuarter, team: str | None) -> bytes:
+    """``review`` pickled for one report (header first), not yet signed: what a review
+    sends a worker, which signs it with its own key (``sign_bundle``)."""
+    import io
+
     header = {"format": BUNDLE_FORMAT, "version": maturity.__version__, "team": team,
               "quarter": review.quarter}  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        handle: BinaryIO = (
-            path if not isinstance(path, str | Path) else stack.enter_context(Path(path).open("wb"))
-        )
-        pickle.dump(header, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(review, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickle.dump(header, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(review, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    return buffer.getvalue()
+
+
+def write_bundle(path: str | Path | BinaryIO, review: ReviewQuarter, team: str | None) -> None:
+    """Pickle ``review`` for one report, signed. A bundle is a hand-off between a review
+    and the notebooks it runs, moments later and with the same maturity: exact (dtypes,
+    time zones, categoricals come back as they were) and fast, which Parquet and JSON are
+    not both. Signed because pickle runs code as it loads: a kernel unpickles only what
+    its own review signed (``read_bundle``)."""
+    from maturity.reporting.signing import sign_bundle
+
+    data = sign_bundle(bundle_payload(review, team))
+    if isinstance(path, str | Path):
+        Path(path).write_bytes(data)
+    else:
+        path.write(data)
 
 
 def read_bundle(path: str | Path | BinaryIO, *, team: str | None, quarter: str) -> ReviewQuarter:
     """The ``ReviewQuarter`` a review wrote for the report of ``team`` (None: the
-    portfolio) and ``quarter``; an InputFileError for anything else. Bundles are written by
-    ``maturity review`` for its own notebooks: never read one from elsewhere (pickle)."""
+    portfolio) and ``quarter``; an InputFileError for anything else. Nothing is unpickled
+    before the bundle's signature is checked against this process's key, which only the
+    review that wrote it (and the kernels it started) holds: a saved report re-executed
+    later, or a file put where a bundle was, is refused without running its content."""
+    import io
+
+    from maturity.reporting.signing import payload as signed_payload
+
     try:
-        with contextlib.ExitStack() as stack:
-            handle: BinaryIO = (
-                path
-                if not isinstance(path, str | Path)
-                else stack.enter_context(Path(path).open("rb"))
-            )
-            header = pickle.load(handle)
-            if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
-                raise InputFileError(f"{path}: not a maturity report bundle")
-            if header.get("version") != maturity.__version__:
-                raise InputFileError(
-                    f"{path}: written by maturity {header.get('version')}, this is "
-                    f"{maturity.__version__}; run the review again"
-                )
-            if (header.get("team"), header.get("quarter")) != (team, quarter):
-                raise InputFileError(
-                    f"{path}: a bundle for {header.get('team') or 'the portfolio'} "
-                    f"{header.get('quarter')}, not {team or 'the portfolio'} {quarter}"
-                )
-            review = pickle.load(handle)
+        data = Path(path).read_bytes() if isinstance(path, str | Path) else path.read()
     except FileNotFoundError as exc:
         raise InputFileError(f"{path}: no such bundle") from exc
+    payload = signed_payload(data, str(path))
+    try:
+        handle = io.BytesIO(payload)
+        header = pickle.load(handle)
+        if not isinstance(header, dict) or header.get("format") != BUNDLE_FORMAT:
+            raise InputFileError(f"{path}: not a maturity report bundle")
+        if header.get("version") != maturity.__version__:
+            raise InputFileError(
+                f"{path}: written by maturity {header.get('version')}, this is "
+                f"{maturity.__version__}; run the review again"
+            )
+        if (header.get("team"), header.get("quarter")) != (team, quarter):
+            raise InputFileError(
+                f"{path}: a bundle for {header.get('team') or 'the portfolio'} "
+                f"{header.get('quarter')}, not {team or 'the portfolio'} {quarter}"
+            )
+        review = pickle.load(handle)
     except (pickle.UnpicklingError, EOFError) as exc:
         raise InputFileError(f"{path}: not a maturity report bundle ({exc})") from exc
     if not isinstance(review, ReviewQuarter):

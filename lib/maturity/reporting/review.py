@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import itertools
 import json
+import logging
 import multiprocessing
+import os
+import re
+import sys
 import threading
 import time
 import uuid
@@ -34,7 +37,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import filelock
 
@@ -66,7 +69,7 @@ from maturity.reporting.execute import (
 )
 from maturity.reporting.formatting import format_minutes
 from maturity.reporting.incremental import ReviewState, report_digests
-from maturity.reporting.quarter import ReviewQuarter, write_bundle
+from maturity.reporting.quarter import ReviewQuarter, bundle_payload
 from maturity.reporting.render import TEMPLATES
 from maturity.reporting.summary import summary_markdown
 from maturity.reporting.worker import (
@@ -180,6 +183,9 @@ def run_review(
     try:
         data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
         review = _review_in(assessment, data, out, pdf, progress, runner, timings, force)
+    except BaseException:  # Ctrl-C, SIGTERM (as an interrupt), a failure: stop them now
+        runner.stop()
+        raise
     finally:
         runner.close()
     write_site(review.out_dir.parent, assessment.name)
@@ -339,9 +345,8 @@ def _review_lock(out_dir: Path) -> Iterator[None]:
 
 
 def _bundle_bytes(data: ReviewQuarter, team: str | None) -> bytes:
-    buffer = io.BytesIO()
-    write_bundle(buffer, data, team)
-    return buffer.getvalue()
+    """The report's data for its job, unsigned: the worker signs it with its own key."""
+    return bundle_payload(data, team)
 
 
 def _run_reports(
@@ -523,6 +528,10 @@ class Runner:
     def close(self) -> None:
         """Release the workers."""
 
+    def stop(self) -> None:
+        """The review is stopping early (interrupted, or failed): stop the reports running
+        now instead of waiting for them. ``close`` still follows."""
+
 
 #: Reports a local worker builds before it is replaced by a fresh one. A worker printing
 #: PDFs grows by about 0.7 MB a report (measured over a 300-team review: ~360 MB after the
@@ -550,7 +559,9 @@ class LocalRunner(Runner):
     one that kills its worker again is named."""
 
     def __init__(self, jobs: int, pdf: bool = False) -> None:
-        self.jobs = max(1, jobs)
+        # Each worker holds a kernel and renders on a CPU of its own: more workers than
+        # CPUs only share them and multiply the memory (``--jobs 64`` on two cores).
+        self.jobs = max(1, min(jobs, os.cpu_count() or 1))
         self.pdf = pdf  # the workers warm up what printing PDFs needs too
         # Every pool made and not yet waited for, with its worker processes.
         self.pools: dict[ProcessPoolExecutor, list[BaseProcess]] = {}
@@ -644,6 +655,15 @@ class LocalRunner(Runner):
         for pool in list(self.pools):
             self._wait(pool)
 
+    def stop(self) -> None:
+        """Tell every worker to stop (SIGTERM: each stops its kernel, then exits)."""
+        for pool in list(self.pools):
+            self._track(pool)
+            for worker in self.pools[pool]:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    if worker.is_alive():
+                        worker.terminate()
+
     def _wait(self, pool: ProcessPoolExecutor) -> None:
         """Shut ``pool`` down and wait, up to ``STOP_SECONDS`` a worker, for its workers
         (and so their kernels) to stop."""
@@ -669,57 +689,224 @@ class ClusterRunner(Runner):
     repeatedly fails alone (``KilledWorker``)."""
 
     def __init__(self, address: str) -> None:
+        address = check_scheduler_address(address)
         try:
             from distributed import Client
         except ImportError:
             raise InputFileError(
                 "--scheduler needs dask.distributed: pip install 'maturity[cluster]'"
             ) from None
+        self.address = address
+        _quiet_abandoned_clients()
+        # The client's own log (reconnection attempts, each with a traceback, when the
+        # scheduler goes away) is for the cluster's operators; the review reports each
+        # report's failure in one line instead.
+        _quiet_cluster_log()
+        self.client = _bounded(
+            lambda: Client(address, timeout=connect_seconds(), set_as_default=False),
+            connect_seconds() + 5,
+            f"--scheduler {address}: no Dask scheduler answers there",
+        )
         try:
-            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-        except OSError as exc:
+            workers = self.client.scheduler_info().get("workers", {})
+            if not workers:
+                self.client.wait_for_workers(1, timeout=connect_seconds())
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             raise InputFileError(
-                f"--scheduler {address}: no Dask scheduler answers there ({one_line(exc)})"
+                f"--scheduler {address}: the scheduler has no workers (waited "
+                f"{connect_seconds():g} s); start some with 'dask worker {address}'"
             ) from None
 
     def run(self, jobs_list: list[ReportJob], finished: Callable[[ReportOutput], None],
             prepare: Callable[[ReportJob], ReportJob] = lambda job: job) -> None:  # fmt: skip
-        from distributed import as_completed as completed
-
+        """Hand the jobs out, a few per worker thread at a time. Every wait is bounded: a
+        report that takes longer than ``report_seconds()`` fails alone, and a scheduler
+        that goes away fails the reports not yet back (the review still writes its index
+        and summary, naming them)."""
         run_id = uuid.uuid4().hex[:8]
         waiting = iter(jobs_list)
         futures: dict[Any, ReportJob] = {}
+        started: dict[Any, float] = {}
         threads = sum(w.get("nthreads", 1) for w in
                       self.client.scheduler_info().get("workers", {}).values())  # fmt: skip
-        tracker = completed([], loop=self.client.loop)
 
-        def hand_out() -> None:
+        def hand_out() -> bool:
             job = next(waiting, None)
-            if job is not None:
+            if job is None:
+                return False
+            try:
                 future = self.client.submit(build_report, prepare(job), pure=False,
                                             key=f"maturity-{job.key}-{run_id}")  # fmt: skip
-                futures[future] = job
-                tracker.add(future)
+            except Exception as exc:  # the scheduler is gone: this report, and the rest
+                finished(ReportOutput(job.key, job.name, "failed", error=_lost(exc)))
+                return True
+            futures[future] = job
+            started[future] = time.monotonic()
+            return True
 
         for _ in range(2 * max(threads, 1)):
             hand_out()
-        for future in tracker:
-            job = futures.pop(future)
-            try:
-                output = future.result()
-            except Exception as exc:  # KilledWorker, a lost connection: this report only
-                killed = type(exc).__name__ == "KilledWorker"
-                output = ReportOutput(job.key, job.name, "failed",
-                                      error=WORKER_DIED if killed else one_line(exc))  # fmt: skip
-            finished(output)
-            hand_out()
+        while futures or hand_out():
+            if not futures:
+                continue
+            # Polled, not distributed.wait: that looks for a default client, and this one
+            # is not (set_as_default=False), so it waited for ever.
+            deadline = time.monotonic() + POLL_SECONDS
+            while time.monotonic() < deadline and not any(f.done() for f in futures):
+                time.sleep(0.05)
+            ready = [f for f in futures if f.done()]
+            lost = self.client.status not in ("running", "connecting")
+            now = time.monotonic()
+            for future in list(futures):
+                job = futures[future]
+                if future in ready:
+                    output = self._output(future, job)
+                elif lost:
+                    output = ReportOutput(job.key, job.name, "failed", error=(
+                        f"the Dask scheduler at {self.address} went away before this report "
+                        "came back"))  # fmt: skip
+                elif now - started[future] > report_seconds():
+                    future.cancel()
+                    output = ReportOutput(job.key, job.name, "failed", error=(
+                        f"no result from the cluster after {report_seconds():g} s; the "
+                        "report was cancelled"))  # fmt: skip
+                else:
+                    continue
+                del futures[future], started[future]
+                finished(output)
+                if not lost:
+                    hand_out()
+            if lost:
+                for job in waiting:
+                    finished(ReportOutput(job.key, job.name, "failed", error=(
+                        f"the Dask scheduler at {self.address} went away before this "
+                        "report was sent")))  # fmt: skip
+                return
+
+    def _output(self, future: Any, job: ReportJob) -> ReportOutput:
+        try:
+            return cast(ReportOutput, future.result(timeout=POLL_SECONDS))
+        except Exception as exc:  # KilledWorker, a lost connection: this report only
+            kind = type(exc).__name__
+            if kind == "KilledWorker":
+                error = WORKER_DIED
+            elif "connection-lost" in str(exc) or kind == "CommClosedError":
+                error = (f"the Dask scheduler at {self.address} went away before this report "
+                         "came back")  # fmt: skip
+            else:
+                error = one_line(exc)
+            return ReportOutput(job.key, job.name, "failed", error=error)
 
     def close(self) -> None:
-        self.client.close()
+        client = getattr(self, "client", None)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                _bounded(lambda: client.close(timeout=CLOSE_SECONDS), CLOSE_SECONDS + 5, "")
 
 
-#: How long to wait for a Dask scheduler to answer.
+#: How long to wait for a Dask scheduler to answer, and for it to have a worker (seconds;
+#: ``MATURITY_SCHEDULER_TIMEOUT`` changes it).
 CONNECT_SECONDS = 20
+#: How long one report may take on a cluster before it is cancelled and failed (seconds;
+#: ``MATURITY_REPORT_TIMEOUT`` changes it).
+REPORT_SECONDS = 1800
+#: How often a review checks on its cluster while it waits (seconds).
+POLL_SECONDS = 2
+CLOSE_SECONDS = 10
+
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]"
+    r"{0,252})):(?P<port>\d{1,5})$"
+)
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it is a Dask scheduler address with its port (``tcp://host:8786``,
+    ``tls://...``, ``host:8786``, ``[::1]:8786``); a one-line InputFileError otherwise,
+    before anything tries to connect."""
+    match = _SCHEDULER_ADDRESS.match(address.strip())
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise InputFileError(
+            f"--scheduler {address[:80]!r}: not a scheduler address; give one such as "
+            "tcp://scheduler.example:8786 (or tls://... for a cluster with TLS)"
+        )
+    return address.strip()
+
+
+def _seconds(variable: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(variable, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def connect_seconds() -> float:
+    return _seconds("MATURITY_SCHEDULER_TIMEOUT", CONNECT_SECONDS)
+
+
+def report_seconds() -> float:
+    return _seconds("MATURITY_REPORT_TIMEOUT", REPORT_SECONDS)
+
+
+def _quiet_cluster_log() -> None:
+    """Distributed's loggers (each with a level of its own, from Dask's configuration) and
+    the handler it writes them with: errors and below are not printed."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    for name in ["distributed", *names]:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL)
+        for handler in logger.handlers:
+            handler.setLevel(logging.CRITICAL)
+
+
+def _quiet_abandoned_clients() -> None:
+    """A Dask ``Client`` that failed to connect tries to close again when it is collected,
+    and prints a traceback when that times out too: the failure was already reported in
+    one line, so that echo is dropped (every other unraisable error still prints)."""
+    previous = sys.unraisablehook
+    if getattr(previous, "_maturity", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" in getattr(unraisable.object, "__qualname__", ""):
+            return
+        previous(unraisable)
+
+    hook._maturity = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
+def _lost(exc: BaseException) -> str:
+    return f"the Dask cluster did not take this report ({one_line(exc)})"
+
+
+def _bounded(call: Callable[[], Any], seconds: float, message: str) -> Any:
+    """``call()`` in a thread of its own, waited for at most ``seconds``: a peer that never
+    speaks (or speaks garbage) cannot hang the review or crash it. Its failure, or the
+    wait running out, is ``message`` as a one-line InputFileError."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # MemoryError from a garbage frame length included
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="maturity-bounded")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise InputFileError(f"{message} (no answer in {seconds:g} s)")
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, KeyboardInterrupt):
+            raise error
+        raise InputFileError(f"{message} ({one_line(error)})") from None
+    return outcome.get("value")
 
 
 def _flag_team(result: TeamResult, problems: list[AnswerProblem], quarter: str, used: int) -> None:

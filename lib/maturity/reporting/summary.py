@@ -20,7 +20,7 @@ from maturity.reporting.board_pack import level_counts
 from maturity.reporting.formatting import format_interval, format_minutes
 from maturity.reporting.quarter import ReviewQuarter
 from maturity.reporting.team_report import change_sentence
-from maturity.wording import plural
+from maturity.wording import markdown_text, plural
 
 #: Items shown under each heading; the rest are counted ("and 4 more in the portfolio").
 ITEMS = 3
@@ -41,7 +41,7 @@ def listed(entries: list[Markup], none: str, limit: int = ITEMS) -> list[str]:
 
 
 def _listed(entries: list[Markup], none: str) -> list[str]:
-    return [f"- {line}" for line in listed(entries, none)]
+    return [f"- {markdown_text(line)}" for line in listed(entries, none)]
 
 
 def change_lines(data: ReviewQuarter) -> list[str]:
@@ -77,11 +77,11 @@ def summary_markdown(data: ReviewQuarter, index: str = "index.html") -> str:
         else "No questionnaire answers this quarter: maturity not assessed."
     )
     lines = [
-        f"# {data.organisation.name}: recovery review {data.quarter}",
+        f"# {markdown_text(data.organisation.name)}: recovery review {data.quarter}",
         "",
         headline,
-        *([f"Note: {data.running_note}"] if data.running_note else []),
-        *changes,
+        *([f"Note: {markdown_text(data.running_note)}"] if data.running_note else []),
+        *(markdown_text(line) for line in changes),
         maturity,
         "",
         "Moved beyond noise:",

@@ -15,6 +15,7 @@ import ctypes.util
 import functools
 import io
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -28,6 +29,7 @@ import nbformat
 
 from maturity.reporting.execute import WarmKernel, execute_notebook
 from maturity.reporting.notebook_record import read_record
+from maturity.reporting.signing import bundle_key, sign_bundle
 
 PORTFOLIO = "portfolio"
 
@@ -86,6 +88,7 @@ def warm_up(pdf: bool = False) -> None:
     chart script and compiles the page template, so the first report pays for none of it.
     For a review that prints PDFs, also WeasyPrint and the JavaScript engine that draws the
     chart PNGs (about a second each, once per worker)."""
+    _stop_with_the_review()
     kernel = _kernel()
     kernel_ready = threading.Thread(target=kernel.warm_up, args=(KERNEL_IMPORTS,))
     kernel_ready.start()
@@ -102,6 +105,39 @@ def warm_up(pdf: bool = False) -> None:
         # The kernel is only used from this thread onwards: a failed warm-up is retried
         # by the first report (``WarmKernel.ready`` starts a kernel that is not alive).
         kernel_ready.join()
+
+
+#: Every warm kernel this process started (one per thread): stopped when it is told to stop.
+_started: list[WarmKernel] = []
+
+
+def _stop_with_the_review() -> None:
+    """A local worker's signals. Ctrl-C reaches every process of the terminal's group: the
+    review stops its workers itself, so a worker ignores it (it printed a worker's
+    traceback). Told to stop (SIGTERM: the pool, or the review's death below), a worker
+    stops its kernel and exits. On Linux a worker is sent SIGTERM when the review process
+    dies, however it dies (SIGKILL included): no worker or kernel outlives its review."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # a Dask worker's thread: the cluster manages its processes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
+    if sys.platform.startswith("linux"):
+        import multiprocessing
+
+        parent = multiprocessing.parent_process()
+        with contextlib.suppress(OSError, AttributeError):
+            _c_library().prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if parent is not None and os.getppid() != parent.pid:
+            _stop(signal.SIGTERM, None)  # the review died before the line above
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    for kernel in _started:
+        with contextlib.suppress(Exception):
+            kernel.close()
+    os._exit(128 + signum)
 
 
 @contextlib.contextmanager
@@ -129,7 +165,9 @@ def _kernel() -> WarmKernel:
     """This worker thread's warm kernel (a Dask worker may run tasks in several threads)."""
     kernel = getattr(_kernels, "kernel", None)
     if kernel is None:
+        bundle_key()  # in the environment before the kernel starts: it checks the bundles
         kernel = _kernels.kernel = WarmKernel(setup=KERNEL_SETUP)
+        _started.append(kernel)
     return cast(WarmKernel, kernel)
 
 
@@ -150,7 +188,7 @@ def build_report(job: ReportJob) -> ReportOutput:
                 (work / "report.ipynb").write_text(job.notebook, encoding="utf-8")
                 parameters = dict(job.parameters)
                 if job.bundle:
-                    (work / "report.bundle").write_bytes(job.bundle)
+                    (work / "report.bundle").write_bytes(sign_bundle(job.bundle))
                     parameters["bundle"] = str(work / "report.bundle")
                 executed = work / "executed.ipynb"
                 clock = time.perf_counter()
@@ -159,7 +197,7 @@ def build_report(job: ReportJob) -> ReportOutput:
                 finally:
                     output.stages["execute"] = time.perf_counter() - clock
                     if executed.exists():
-                        output.notebook = executed.read_bytes()
+                        output.notebook = without_temporary_paths(executed.read_bytes())
                 clock = time.perf_counter()
                 node = nbformat.read(str(executed), as_version=4)
                 output.headline = read_record(node)
@@ -185,6 +223,28 @@ def build_report(job: ReportJob) -> ReportOutput:
         output.log += kernel.log_since(kernel_log)
     return_freed_memory()
     return output
+
+
+_BUNDLE_LINE = re.compile(r'^bundle = "[^"\n]*"', re.M)
+
+
+def without_temporary_paths(notebook: bytes) -> bytes:
+    """The executed notebook as saved with the report, naming none of this worker's
+    temporary paths (gone once the report is built): its ``bundle`` parameter set back to
+    ``""`` in the injected parameters and papermill's record of them (re-executed, it reads
+    the assessment folder), papermill's input and output paths by file name only."""
+    node = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    for cell in node.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = _BUNDLE_LINE.sub('bundle = ""', cell.source)
+    recorded = node.metadata.get("papermill", {}).get("parameters", {})
+    if "bundle" in recorded:
+        recorded["bundle"] = ""
+    papermill = node.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if papermill.get(key):
+            papermill[key] = Path(papermill[key]).name
+    return nbformat.writes(node).encode("utf-8")
 
 
 @functools.cache
