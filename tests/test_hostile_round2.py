@@ -91,6 +91,7 @@ def test_every_name_refuses_every_control_and_noncharacter(field, bad, tmp_path)
                      "unicode string", message), message  # fmt: skip
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 def test_a_name_with_an_escape_stops_the_review_before_any_report(tmp_path: Path) -> None:
     root = _write_settings(tmp_path / "org", _settings(teams__beta__name="Beta\x1b[31m"))
     out = tmp_path / "reports"
@@ -336,6 +337,7 @@ def _answers_workbook(root: Path, team: str) -> Path:
     return write_template(load_rubric(), team, "2026-Q3", folder / f"{team}.xlsx")
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 @pytest.mark.parametrize(
     "spoil",
     ["forged cell", "bad CRC", "bad deflate", "encrypted", "duplicate sheet"],
@@ -455,6 +457,7 @@ def test_markdown_escape() -> None:
         assert markdown_text(unchanged) == unchanged
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 def test_summary_md_carries_no_markup_from_names(tmp_path: Path) -> None:
     """Issue 26, 12: summary.md copied markdown and HTML from names verbatim (an image that
     calls a server when the summary is pasted into a wiki)."""
@@ -538,6 +541,7 @@ def test_a_forged_bundle_is_refused_before_anything_is_unpickled(tmp_path, monke
         read_bundle(good, team="alpha", quarter="2026-Q3")
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 def test_saved_report_notebooks_name_no_temporary_path(tmp_path: Path) -> None:
     """The executed notebooks a review keeps say ``bundle = ""``: no temporary path, and a
     re-execution reads the assessment folder."""
@@ -570,6 +574,7 @@ def _descendants(pid: int) -> list:
         return []
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 @pytest.mark.notebooks
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL", "SIGINT"])
 def test_a_review_stopped_by_a_signal_leaves_no_worker_or_kernel(how: str, tmp_path: Path) -> None:
@@ -630,6 +635,7 @@ def _review_on(address: str, root: Path, out: Path, **env: str) -> subprocess.Co
     )  # fmt: skip
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 @pytest.mark.parametrize("address", ["garbage!", "http://", "tcp://[::1", "tcp://host:99999",
                                      "tcp://127.0.0.1:9", "garbage"])  # fmt: skip
 def test_a_bad_scheduler_address_is_one_line_and_quick(address: str, tmp_path: Path) -> None:
@@ -683,6 +689,7 @@ def _peer(behaviour: str):
     return f"tcp://127.0.0.1:{server.getsockname()[1]}", stop
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 @pytest.mark.parametrize("behaviour", ["silent", "junk"])
 def test_a_peer_that_is_no_scheduler_is_one_line_and_quick(behaviour, tmp_path) -> None:
     """Issue 26, 7: a peer sending random bytes gave MemoryError (2.81 EiB); one that never
@@ -699,6 +706,7 @@ def test_a_peer_that_is_no_scheduler_is_one_line_and_quick(behaviour, tmp_path) 
     one_clean_line(run, 2, "no Dask scheduler answers there")
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 def test_a_scheduler_with_no_workers_is_one_line(tmp_path: Path) -> None:
     """Issue 26, 7: a scheduler without workers: the review waited silently for ever."""
     distributed = pytest.importorskip("distributed")
@@ -710,6 +718,7 @@ def test_a_scheduler_with_no_workers_is_one_line(tmp_path: Path) -> None:
     one_clean_line(run, 2, "has no workers", "dask worker")
 
 
+@pytest.mark.slow  # a whole review, or a cluster's timeouts: the slow tier
 @pytest.mark.notebooks
 def test_a_scheduler_killed_mid_review_still_gives_an_index(tmp_path: Path) -> None:
     """Issue 26, 7: the scheduler killed mid-review: no index or summary was written. The
