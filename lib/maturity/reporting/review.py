@@ -654,6 +654,7 @@ class LocalRunner(Runner):
         self.pool = None
         for pool in list(self.pools):
             self._wait(pool)
+        _forget_stopped_pools()
 
     def stop(self) -> None:
         """Tell every worker to stop (SIGTERM: each stops its kernel, then exits)."""
@@ -670,6 +671,22 @@ class LocalRunner(Runner):
         pool.shutdown(wait=True, cancel_futures=True)
         for worker in self.pools.pop(pool, []):
             worker.join(STOP_SECONDS)  # returns once it has exited, whoever reaps it
+
+
+def _forget_stopped_pools() -> None:
+    """Drop the exit hook's handle on pools whose manager thread has stopped. Python 3.11's
+    hook wakes every pool it knows at exit, and one whose workers were stopped by a signal
+    can have its wake-up pipe closed under it: "Exception ignored ... Bad file descriptor"
+    after "maturity: interrupted". A stopped pool needs no waking."""
+    from concurrent.futures import process as futures_process
+
+    wakeups: Any = getattr(futures_process, "_threads_wakeups", None)
+    if wakeups is None:
+        return
+    with contextlib.suppress(Exception):
+        for thread in list(wakeups):
+            if not thread.is_alive():
+                wakeups.pop(thread, None)
 
 
 #: How long to wait for a worker to stop (it shuts its kernel down first).
