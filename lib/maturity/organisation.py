@@ -319,14 +319,15 @@ def check_key(key: str, what: str, where: str) -> str:
     return key
 
 
+#: Controls and noncharacters, as the inside of a regular expression's character class:
+#: no name holds them, and an export's text drops them (``ingest.incidents``).
+NOT_TEXT = "\x00-\x1f\x7f-\x9f\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)
+)
 #: Characters no name may hold: C0 and C1 controls and DEL (an escape sequence in a team's
 #: name crashed the chart renderer and could drive a terminal), lone surrogates, and
 #: Unicode's noncharacters (U+FDD0-U+FDEF and the last two code points of every plane).
-_NOT_IN_NAMES = re.compile(
-    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
-    + "]"
-)
+_NOT_IN_NAMES = re.compile(f"[{NOT_TEXT}\ud800-\udfff]")
 #: A name is a label: past this many characters it is not one (a 300 KB name made a 27 MB PDF).
 MAX_NAME_CHARACTERS = 200
 

@@ -48,6 +48,7 @@ from maturity.ingest.formats.common import (
 from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.ingest.spreadsheets import ROW, check_readable, read_table
 from maturity.organisation import (
+    NOT_TEXT,
     Organisation,
     SourceSettings,
     is_organisation_folder,
@@ -63,11 +64,7 @@ _SUMMARY = re.compile(r"(?i)^(grand total|totals?|summary|sum|count|average)\b")
 _LINE_BREAKS = r"[\t\n\r\v\f\u2028\u2029]+"
 #: Never meaningful in an export's text: controls and noncharacters. (Lone surrogates
 #: cannot reach here: a file's text is decoded strictly or as Windows-1252.)
-_CONTROL = (
-    "[\x00-\x1f\x7f-\x9f\ufdd0-\ufdef"
-    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
-    + "]"
-)
+_CONTROL = f"[{NOT_TEXT}]"
 #: The longest text kept from a cell (characters): a title is a line, not a document (a
 #: 10 MB title made the PDF review take over ten minutes). Longer text is cut, with a note.
 MAX_TEXT_CHARACTERS = {"incident_id": 200, "title": 1_000, "team": 200, "service": 200}

@@ -15,6 +15,7 @@ from maturity.reporting.formatting import (
     format_change,
     format_change_range,
     format_minutes,
+    severity_label,
     unit_of,
 )
 from maturity.reporting.theme import COLOURS
@@ -265,7 +266,7 @@ def recovery_distribution(incidents: pd.DataFrame, *, title: str) -> alt.Chart:
     columns = ["incident_id", "title", "quarter", "severity", "recovery_minutes"]
     data = incidents.loc[incidents["recovery_minutes"].notna(), columns]
     data = data.assign(
-        severity=data["severity"].map(lambda s: f"SEV{s}" if pd.notna(s) else "unknown"),
+        severity=data["severity"].map(severity_label),
         minutes=data["recovery_minutes"].clip(lower=1.0),
     ).drop(columns="recovery_minutes")
     return (
@@ -453,7 +454,7 @@ def incident_explorer(incidents: pd.DataFrame, *, title: str) -> alt.VConcatChar
                 lambda m: f"{m:,.0f}" if pd.notna(m) else "not recorded")  # fmt: skip
     data["title"] = data["title"].fillna("—") if "title" in data else "—"
     data["service"] = data["service"].fillna("—") if "service" in data else "—"
-    data["severity"] = data["severity"].map(lambda s: f"SEV{s}" if pd.notna(s) else "unknown")
+    data["severity"] = data["severity"].map(severity_label)
     data["detected"] = data["detected_at"].dt.tz_convert("UTC").dt.tz_localize(None)
     data["minutes"] = data["recovery_minutes"].clip(lower=1.0)
     data = data.drop(columns=["detected_at", "recovery_minutes"])

@@ -29,7 +29,7 @@ from maturity.errors import MaturityError
 from maturity.measures.definitions import ALL_TEAMS, PHASES
 from maturity.organisation import Organisation, load_organisation
 from maturity.reporting import charts, explore
-from maturity.reporting.formatting import MISSING, format_minutes, unit_of
+from maturity.reporting.formatting import MISSING, format_minutes, severity_label, unit_of
 from maturity.wording import plural
 
 #: The quarter choice meaning every quarter the data has.
@@ -49,11 +49,6 @@ TABLE_COLUMNS = {
     "open": "Open",
     "source": "Source",
 }
-
-
-def severity_label(value: Any) -> str:
-    """``3`` -> ``SEV3``; unknown -> ``unknown``."""
-    return f"SEV{int(value)}" if pd.notna(value) else "unknown"
 
 
 _SEVERITY = re.compile(r"^\s*(?:sev|p)?\s*(\d+)\s*$", re.I)

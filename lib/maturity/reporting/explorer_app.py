@@ -78,6 +78,25 @@ def _chart_html(chart: Any) -> str:
         return chart_html(chart.to_dict())
 
 
+def _answers_html(data: ExplorerData, choice: Choice) -> str:
+    answers, why = data.answers(choice)
+    return _message(why, "note") or _table_html(answers, (0, 2, 3, 4))
+
+
+def _tables_html(data: ExplorerData, choice: Choice) -> str:
+    """The outliers, the breakdown by severity and the measures by quarter, headed."""
+    return "".join(
+        [
+            "<h3>Outliers: over three times their quarter's median</h3>",
+            _table_html(data.outliers(choice)) or _message("None listed.", "note"),
+            "<h3>By severity</h3>",
+            _table_html(data.by_severity(choice), (0, 1)),
+            "<h3>The measures, quarter by quarter</h3>",
+            _table_html(data.measures_table(choice), (0, 7)),
+        ]
+    )
+
+
 def static_page(data: ExplorerData, choice: Choice, messages: list[str]) -> str:
     """Every view of ``choice`` as one HTML block (no widgets): what an executed or exported
     notebook shows."""
@@ -110,15 +129,9 @@ def static_page(data: ExplorerData, choice: Choice, messages: list[str]) -> str:
                 data.table(choice).head(50).reset_index(drop=True), (0, 1, 2, 3, 4, 5, 7, 8)
             )
         )
-    answers, why = data.answers(choice)
     parts.append("<h3>What the team says, and what its data shows</h3>")
-    parts.append(_message(why, "note") or _table_html(answers, (0, 2, 3, 4)))
-    parts.append("<h3>Outliers: over three times their quarter's median</h3>")
-    parts.append(_table_html(data.outliers(choice)) or _message("None listed.", "note"))
-    parts.append("<h3>By severity</h3>")
-    parts.append(_table_html(data.by_severity(choice), (0, 1)))
-    parts.append("<h3>The measures, quarter by quarter</h3>")
-    parts.append(_table_html(data.measures_table(choice), (0, 7)))
+    parts.append(_answers_html(data, choice))
+    parts.append(_tables_html(data, choice))
     parts.append(_chart_html(data.phase_trend_chart(choice)))
     return "".join(parts)
 
@@ -366,18 +379,8 @@ class Explorer:
             chart.layout.display = None if chart.spec else "none"
         self.phase_note.value = _message(data.phase_note(choice), "note")
         self.grid.data = self._grid_frame()
-        answers, why = data.answers(choice)
-        self.answers.value = _message(why, "note") or _table_html(answers, (0, 2, 3, 4))
-        self.tables.value = "".join(
-            [
-                "<h3>Outliers: over three times their quarter's median</h3>",
-                _table_html(data.outliers(choice)) or _message("None listed.", "note"),
-                "<h3>By severity</h3>",
-                _table_html(data.by_severity(choice), (0, 1)),
-                "<h3>The measures, quarter by quarter</h3>",
-                _table_html(data.measures_table(choice), (0, 7)),
-            ]
-        )
+        self.answers.value = _answers_html(data, choice)
+        self.tables.value = _tables_html(data, choice)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

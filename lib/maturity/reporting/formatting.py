@@ -128,3 +128,12 @@ def format_q(q_value: float | None) -> str:
     if q_value is None or _missing(q_value):
         return ""
     return "q < 0.001" if q_value < 0.001 else f"q = {q_value:.2g}"
+
+
+def severity_label(value: object) -> str:
+    """A severity as the charts and tables show it: ``3`` -> ``SEV3``; unknown -> ``unknown``
+    (the explorer's legend filter matches on it, so every view uses this one)."""
+    try:
+        return f"SEV{int(value)}"  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # None, NaN, pandas' NA
+        return "unknown"
