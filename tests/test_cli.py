@@ -334,3 +334,23 @@ def test_score_text_shows_the_supported_scores_json_has() -> None:
             assert scores == f"({part['score']:.2f}/{part['evidence_score']:.2f})"
             checked_differs |= part["score"] != part["evidence_score"]
     assert checked_differs  # the example has contradicted claims: the test can tell them apart
+
+
+def test_reading_many_exports_says_how_far_it_has_got(capsys) -> None:
+    """Issue 26, 13: 100,000 small files were read for minutes without a word. Off a
+    terminal, a line every ten seconds (none for a quick read)."""
+    from maturity.cli import ReadingProgress
+
+    now = [0.0]
+    progress = ReadingProgress(every=10, clock=lambda: now[0])
+    for files_read in range(1, 100_001):
+        now[0] = files_read / 1_000  # 1,000 files a second: 100 s in all
+        progress(files_read, 100_000)
+    progress.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 10
+    assert lines[0] == "  reading exports: 10,000 of 100,000 files read (10 s)"
+    assert lines[-1].startswith("  reading exports: 100,000 of 100,000")
+    quick = ReadingProgress(every=10, clock=lambda: 1.0)
+    quick(5, 5)
+    assert capsys.readouterr().err == ""

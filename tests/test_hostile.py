@@ -468,7 +468,10 @@ def test_a_second_review_into_the_same_folder_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["notes-shape", "other-columns", "other-rows", "not-json"])
 def test_damaged_cache_entries_are_read_afresh(damage: str, tmp_path, monkeypatch) -> None:
+    from maturity.ingest import incidents
+
     monkeypatch.setenv("MATURITY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(incidents, "SMALL_EXPORT_BYTES", 0)  # cached: read one by one
     root = write_assessment(tmp_path / "tiny", tiny_files())
     first = load_incidents(root)
     [notes_file] = (tmp_path / "cache").glob("*.json")

@@ -121,6 +121,69 @@ def test_names_typed_on_a_mac_and_on_windows_are_one_name(tmp_path: Path) -> Non
     assert load_organisation(root).teams["beta"].name == "Café"
 
 
+#: Characters that show nothing: zero-width space, non-joiner and joiner beside ASCII, the
+#: direction marks, an override and an isolate, word joiner, byte-order mark, soft hyphen,
+#: line and paragraph separators, a tag character.
+INVISIBLE_CHARACTERS = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202e", "\u2066",
+                        "\u2060", "\ufeff", "\u00ad", "\u2028", "\u2029", "\U000e0041"]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", NAME_FIELDS)
+@pytest.mark.parametrize("invisible", INVISIBLE_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_every_name_refuses_every_character_that_shows_nothing(field, invisible,
+                                                               tmp_path) -> None:  # fmt: skip
+    """Issue 26, 15: "Be\u200bta" looks exactly like "Beta" and is another name."""
+    root = _write_settings(tmp_path / "org", NAME_FIELDS[field](invisible))
+    with pytest.raises(ConfigError) as raised:
+        load_organisation(root)
+    message = str(raised.value)
+    assert f"U+{ord(invisible):04X}" in message and "invisible character" in message
+    assert "assessment.yaml" in message and "\n" not in message
+
+
+def test_joiners_that_show_are_kept_in_names(tmp_path: Path) -> None:
+    """A joiner between letters of a joining script, or inside an emoji sequence, shows."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    emoji = "\U0001f469\u200d\U0001f4bb Devs"
+    root = _write_settings(tmp_path / "org", _settings(teams__beta__name=persian,
+                                                       teams__alpha__name=emoji))  # fmt: skip
+    teams = load_organisation(root).teams
+    assert teams["beta"].name == persian and teams["alpha"].name == emoji
+
+
+@pytest.mark.parametrize("twin", ["BETA", "beta", "B\u0065\u0301ta", "Béta"])
+def test_names_that_look_the_same_cannot_belong_to_two_teams(twin: str, tmp_path) -> None:
+    """Case and Unicode composition do not make two names: "Béta" typed on a Mac (NFD) and
+    "BÉTA" are the team already named so."""
+    beta = "Béta" if "\u0301" in twin or "é" in twin else "Beta"
+    settings = _settings(teams__beta__name=beta, teams__alpha__aliases=["Alpha", twin])
+    root = _write_settings(tmp_path / "org", settings)
+    with pytest.raises(ConfigError, match="claimed by teams"):
+        load_organisation(root)
+
+
+def test_a_team_cell_with_invisible_characters_names_its_team(tmp_path: Path) -> None:
+    """An export's team cell pasted with a zero-width space, or in NFD, still names its
+    team (cells are matched as they look)."""
+    from maturity.ingest.incidents import load_incidents
+
+    root = _write_settings(tmp_path / "org", _settings(teams__beta__name="Café"))
+    header = "incident_id,team,title,detected_at,resolved_at\n"
+    cells = [
+        "Caf\u00e9",
+        "Cafe\u0301",
+        "\u200bCaf\u00e9",
+        "CA\u200dF\u00c9",
+        "Ca\u00adf\u00e9\ufeff",
+    ]
+    rows = "".join(f"X{i},{cell},down,2026-07-01T10:00:00Z,2026-07-01T11:00:00Z\n"
+                   for i, cell in enumerate(cells))  # fmt: skip
+    (root / "incidents" / "export.csv").write_text(header + rows, encoding="utf-8")
+    loaded = load_incidents(root)
+    assert loaded.count("rejected") == 0, loaded.quality()["issues"]
+    assert set(loaded.incidents["team"]) == {"beta"} and len(loaded.incidents) == len(cells)
+
+
 #: In a CSV: no NUL (a binary file), no line break (a new record), no lone surrogate (not UTF-8).
 BAD_IN_DATA = [c for c in BAD_CHARACTERS if c not in "\x00\n\ud800"]
 

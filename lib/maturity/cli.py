@@ -46,7 +46,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from maturity.ingest.incidents import REJECTED, load_incidents
 
     errors: list[str] = []
-    loaded = load_incidents(args.paths, file_errors=errors)
+    with reading_progress() as reading:
+        loaded = load_incidents(args.paths, file_errors=errors, progress=reading)
     quality = loaded.quality()
     if args.json:
         quality["errors"] = [{"file": e.split(": ", 1)[0], "error": e} for e in errors]
@@ -69,6 +70,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _ledger_summary(loaded: Any, examples: int = 3) -> str:
+    import pandas as pd
+
     from maturity.ingest.incidents import reason_kinds
 
     ledger = loaded.ledger
@@ -76,11 +79,17 @@ def _ledger_summary(loaded: Any, examples: int = 3) -> str:
         f"{plural(len(ledger), 'row')} read: {loaded.count('used')} used, "
         f"{loaded.count('excluded')} excluded, {loaded.count('rejected')} rejected"
     ]
-    for file, rows in ledger.groupby("file", sort=True):
-        counts = rows["action"].value_counts()
+    # One table of counts, not a pass per file (an organisation may hold 100,000 files).
+    counts = pd.crosstab(ledger["file"], ledger["action"]).sort_index()
+    for action in ("used", "excluded", "rejected"):
+        if action not in counts:
+            counts[action] = 0
+    for file, used, excluded, rejected in zip(counts.index, counts["used"], counts["excluded"],
+                                              counts["rejected"], strict=True):  # fmt: skip
+        rows = int(used + excluded + rejected)
         lines.append(
-            f"  {file}: {plural(len(rows), 'row')}, {int(counts.get('used', 0))} used, "
-            f"{int(counts.get('excluded', 0))} excluded, {int(counts.get('rejected', 0))} rejected"
+            f"  {file}: {plural(rows, 'row')}, {int(used)} used, {int(excluded)} excluded, "
+            f"{int(rejected)} rejected"
         )
     for note in loaded.notes:
         lines.append(f"  note: {note['file']} ({note['format']}): {note['note']}")
@@ -196,10 +205,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"reviewing {args.path} ...", flush=True)
     try:
-        review = run_review(
-            args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
-            progress=progress, scheduler=args.scheduler, force=args.force,
-        )  # fmt: skip
+        with reading_progress(quiet=args.quiet) as reading:
+            review = run_review(
+                args.path, quarter=args.quarter, out=args.out, jobs=args.jobs, pdf=args.pdf,
+                progress=progress, scheduler=args.scheduler, force=args.force, reading=reading,
+            )  # fmt: skip
     finally:
         if bar is not None:
             bar.close()
@@ -222,6 +232,50 @@ def cmd_review(args: argparse.Namespace) -> int:
 BAR_FORMAT = "{l_bar}{bar}| {n}/{total} reports [{elapsed}, {remaining} left]{postfix}"
 
 
+class ReadingProgress:
+    """Reading many exports, on stderr: on a terminal a bar that appears once reading has
+    taken a few seconds; off one (a log, CI) a line every ``every`` seconds."""
+
+    def __init__(self, every: float = 10.0, clock: Any = None) -> None:
+        import time
+
+        self.clock = clock or time.monotonic
+        self.every = every
+        self.started = self.last = self.clock()
+        self.bar: Any = None
+
+    def __call__(self, files_read: int, files: int) -> None:
+        if sys.stderr.isatty():
+            if self.bar is None:
+                from tqdm import tqdm  # type: ignore[import-untyped]
+
+                self.bar = tqdm(total=files, unit="file", desc="reading exports", delay=2,
+                                leave=False, dynamic_ncols=True, file=sys.stderr)  # fmt: skip
+            self.bar.update(files_read - self.bar.n)
+            return
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            print(f"  reading exports: {files_read:,} of {files:,} files read "
+                  f"({now - self.started:,.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def reading_progress(quiet: bool = False) -> Any:
+    """A ``ReadingProgress`` for ``load_incidents(progress=...)``, closed after (None when
+    ``quiet``)."""
+    progress = None if quiet else ReadingProgress()
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 class ReviewProgress:
     """The review's progress on the terminal: one line per report as it finishes (in the
     order they finish), under a bar with reports done, failed and the time left. Off a
@@ -232,7 +286,7 @@ class ReviewProgress:
         self.failed = 0
 
     def finished(self, result: Any, done: int, total: int) -> None:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
 
         if self.bar is None:
             self.bar = tqdm(total=total, unit="report", dynamic_ncols=True, file=sys.stderr,

@@ -330,12 +330,58 @@ NOT_TEXT = "\x00-\x1f\x7f-\x9f\ufdd0-\ufdef" + "".join(
 _NOT_IN_NAMES = re.compile(f"[{NOT_TEXT}\ud800-\udfff]")
 #: A name is a label: past this many characters it is not one (a 300 KB name made a 27 MB PDF).
 MAX_NAME_CHARACTERS = 200
+#: Characters that show nothing where they stand: Unicode's format characters (zero-width
+#: space, word joiner, direction marks and overrides, the byte-order mark, soft hyphen, tag
+#: characters) and the line and paragraph separators. A name holding one looks exactly
+#: like the name without it ("Pay\u200bments" beside "Payments").
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
+#: The joiners that do show, between two letters of a script that joins (Persian, the
+#: Indic scripts) or in an emoji sequence: allowed there, never beside ASCII.
+_JOINERS = "\u200c\u200d"
+#: The common invisible characters, as the inside of a character class, for cells read from
+#: exports (a team cell pasted with a zero-width space still names its team).
+INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u2028\u2029"
+)
+
+
+def invisible_at(name: str) -> int | None:
+    """The position (0-based) of the first character of ``name`` that shows nothing, or
+    None (see ``_INVISIBLE_CATEGORIES``; a joiner between two non-ASCII characters shows)."""
+    import unicodedata
+
+    for i, char in enumerate(name):
+        if unicodedata.category(char) not in _INVISIBLE_CATEGORIES:
+            continue
+        if (
+            char in _JOINERS
+            and 0 < i < len(name) - 1
+            and not (name[i - 1].isascii() or name[i + 1].isascii())
+        ):
+            continue
+        return i
+    return None
+
+
+def _shown_as(name: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in name if unicodedata.category(c) not in _INVISIBLE_CATEGORIES)
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like, for telling names apart: composed (NFC), without characters
+    that show nothing, lower case."""
+    import unicodedata
+
+    return _shown_as(unicodedata.normalize("NFC", name)).strip().lower()
 
 
 def check_name(value: Any, what: str, where: str) -> str:
     """``value`` as a name: text in Unicode's composed form (NFC, so a name typed on a Mac
     and one typed on Windows are the same name), without surrounding spaces; a ConfigError
-    naming ``where`` when it holds a control character or noncharacter, or is too long."""
+    naming ``where`` when it holds a control character, a noncharacter or a character that
+    shows nothing (``invisible_at``), or is too long."""
     import unicodedata
 
     name = unicodedata.normalize("NFC", str(value)).strip()
@@ -349,6 +395,14 @@ def check_name(value: Any, what: str, where: str) -> str:
         raise ConfigError(
             f"{where}: {what} {name[:40]!r}... is {len(name):,} characters long, over the "
             f"{MAX_NAME_CHARACTERS} a name may have"
+        )
+    hidden = invisible_at(name)
+    if hidden is not None:
+        char = name[hidden]
+        raise ConfigError(
+            f"{where}: {what} {name[:60]!r} holds the invisible character U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'a format character')}) at position {hidden + 1}, so "
+            f"it looks like {_shown_as(name[:60])!r} but is another name; remove it"
         )
     return name
 
@@ -430,8 +484,8 @@ def _check_unique_names(teams: dict[str, Team], file: Path) -> None:
     """A name, alias or service that points at two teams would attribute rows at random."""
     owners: dict[tuple[str, str], str] = {}
     for team in teams.values():
-        labels = {("name", n.lower()) for n in (team.key, team.name, *team.aliases)}
-        labels |= {("service", s.lower()) for s in team.services}
+        labels = {("name", name_skeleton(n)) for n in (team.key, team.name, *team.aliases)}
+        labels |= {("service", name_skeleton(s)) for s in team.services}
         for label in sorted(labels):
             other = owners.setdefault(label, team.key)
             if other != team.key:

@@ -5,8 +5,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from maturity.ingest import cache
+from maturity.ingest import cache, incidents
 from maturity.ingest.incidents import load_incidents
+
+
+@pytest.fixture(autouse=True)
+def every_file_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache serves the exports read one by one (larger than SMALL_EXPORT_BYTES; small
+    ones are normalised together, faster than a cache entry is read): these tests' small
+    exports count as large."""
+    monkeypatch.setattr(incidents, "SMALL_EXPORT_BYTES", 0)
 
 
 def test_second_load_reads_the_cache_and_gives_the_same_result(
@@ -20,7 +28,7 @@ def test_second_load_reads_the_cache_and_gives_the_same_result(
     def refuse(*args, **kwargs):
         raise AssertionError("parsed again despite the cache")
 
-    monkeypatch.setattr("maturity.ingest.incidents._normalise_file", refuse)
+    monkeypatch.setattr("maturity.ingest.incidents._read_raw", refuse)
     second = load_incidents(tiny_assessment)
     pd.testing.assert_frame_equal(first.incidents, second.incidents)
     pd.testing.assert_frame_equal(first.ledger, second.ledger)
@@ -59,3 +67,12 @@ def test_tests_never_use_the_users_cache() -> None:
     folder = cache.cache_dir()
     assert folder is not None
     assert not folder.resolve().is_relative_to((Path.home() / ".cache").resolve())
+
+
+def test_small_exports_are_not_cached(
+    tiny_assessment: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incidents, "SMALL_EXPORT_BYTES", 256 * 1024)
+    monkeypatch.setenv("MATURITY_CACHE_DIR", str(tmp_path / "cache"))
+    assert load_incidents(tiny_assessment).count("used") == 6
+    assert not (tmp_path / "cache").exists()

@@ -3,11 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
 from maturity.errors import InputFileError
 from maturity.ingest.spreadsheets import ROW, read_table
+
+EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
 
 
 def test_csv_rows_keep_their_spreadsheet_numbers(tmp_path: Path) -> None:
@@ -75,3 +78,57 @@ def test_unreadable_files_give_one_clear_line(
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="no such file"):
         read_table(tmp_path / "nope.csv")
+
+
+def _pandas_cells(text: str, delimiter: str, width: int):
+    import io
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
+            keep_default_na=False, skip_blank_lines=False,
+        )  # fmt: skip
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return exc
+    return frame.fillna("").to_numpy(dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_small_csv_splits_random_text_as_pandas_does_or_leaves_it_to_pandas(seed: int) -> None:
+    """The csv-module path for small files gives pandas' cells exactly, or declines."""
+    import csv
+    import io
+    import random
+
+    from maturity.ingest.spreadsheets import _small_csv
+
+    rng = random.Random(seed)
+    pieces = ["a", "é", ",", ",", ";", "\t", " ", '"', '""', '"x"', ' "', 'a"', '"\n"', "\n",
+              "\n\n"]  # fmt: skip
+    compared = 0
+    for _ in range(4_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 80)))
+        delimiter = rng.choice([",", ";", "\t"])
+        lines = text.split("\n", 30)[:30]
+        try:
+            width = max(len(r) for r in csv.reader(io.StringIO("\n".join(lines)),
+                                                   delimiter=delimiter))  # fmt: skip
+        except csv.Error:
+            width = max(line.count(delimiter) + 1 for line in lines)
+        cells = _small_csv(text, delimiter, width)
+        if cells is None:
+            continue
+        expected = _pandas_cells(text, delimiter, width)
+        assert not isinstance(expected, Exception), (text, expected)
+        assert expected.shape == cells.shape and (expected == cells).all(), text
+        compared += 1
+    assert compared > 500  # the fast path was taken often enough to mean something
+
+
+@pytest.mark.parametrize("export", sorted(EXPORTS.glob("*.csv")), ids=lambda p: p.stem)
+def test_every_vendor_export_reads_the_same_by_either_splitter(export: Path, monkeypatch) -> None:
+    from maturity.ingest import spreadsheets
+
+    fast = read_table(export)
+    monkeypatch.setattr(spreadsheets, "SMALL_CSV_CHARACTERS", -1)
+    pd.testing.assert_frame_equal(fast, read_table(export))

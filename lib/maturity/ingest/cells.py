@@ -61,20 +61,38 @@ def day_first_order(columns: list[pd.Series], timezone: str) -> tuple[bool, bool
     month-first for zones in the Americas (US habits) and day-first elsewhere, and the
     second value is True so the caller can report the guess.
     """
+    if not columns:
+        return True, False
+    one_file = pd.Series(0, index=columns[0].index)
+    return day_first_orders(columns, one_file, timezone).get(0, (True, False))
+
+
+def day_first_orders(
+    columns: list[pd.Series], files: pd.Series, timezone: str
+) -> dict[Any, tuple[bool, bool]]:
+    """``day_first_order`` for each file of a table holding several (``files`` names each
+    row's file): a file's order is decided from its own rows alone. Files with no
+    ``a/b/yyyy`` date are left out (their order is ``(True, False)``)."""
     firsts, seconds = [], []
     for column in columns:
-        text = _as_text(column).dropna()
-        found = text.str.extract(_SLASH_DATE).dropna()
+        found = _as_text(column).str.extract(_SLASH_DATE).dropna()
         if len(found):
-            firsts.append(pd.to_numeric(found[0]).max())
-            seconds.append(pd.to_numeric(found[1]).max())
+            firsts.append(pd.to_numeric(found[0]).groupby(files[found.index]).max())
+            seconds.append(pd.to_numeric(found[1]).groupby(files[found.index]).max())
     if not firsts:
-        return True, False
-    if max(firsts) > 12:
-        return True, False
-    if max(seconds) > 12:
-        return False, False
-    return not timezone.startswith("America/"), True
+        return {}
+    first = pd.concat(firsts, axis=1).max(axis=1)
+    second = pd.concat(seconds, axis=1).max(axis=1).reindex(first.index)
+    guess = not timezone.startswith("America/")
+    orders: dict[Any, tuple[bool, bool]] = {}
+    for file, most_first, most_second in zip(first.index, first, second, strict=True):
+        if most_first > 12:
+            orders[file] = (True, False)
+        elif most_second > 12:
+            orders[file] = (False, False)
+        else:
+            orders[file] = (guess, True)
+    return orders
 
 
 #: Timestamps outside these (UTC) are not incident times: a typo (0001, 9999), a blank

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from maturity.errors import InputFileError
@@ -56,18 +57,14 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         raise InputFileError(
             f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx"
         )
-    cells = table.drop(columns=ROW)
-    filled_cells = pd.DataFrame(
-        {name: cells[name].notna() & (cells[name].astype(object) != "") for name in cells}
-    )
-    counts = filled_cells.sum(axis=1)
-    records = counts > 0
-    # A row of a few cells holding only spaces is blank too (checked on those rows alone).
-    sparse = table.index[records & (counts <= 3)]
-    if len(sparse):
-        text = cells.loc[sparse].astype("string")
-        records[sparse] = text.apply(lambda col: col.str.strip().fillna("") != "").any(axis=1)
-    return table[records].reset_index(drop=True)
+    return table
+
+
+def _filled_cells(cells: np.ndarray) -> np.ndarray:
+    """``filled`` for each cell of a 2-D object array."""
+    if cells.size == 0:
+        return np.zeros(cells.shape, dtype=bool)
+    return np.frompyfunc(filled, 1, 1)(cells).astype(bool)
 
 
 def check_readable(path: Path, label: str) -> None:
@@ -148,23 +145,25 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
             f"{label}: {width:,} columns, over the {MAX_COLUMNS:,} allowed; is this an incident "
             "export?"
         )
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            header=None,
-            names=range(width),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as exc:
-        raise InputFileError(f"{label}: not a readable CSV file ({_first_line(exc)})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise InputFileError(f"{label}: the file has no header row") from exc
-    frame = frame.fillna("")
+    cells = _small_csv(text, delimiter, width)
+    if cells is None:
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=None,
+                names=range(width),
+                dtype=object,
+                keep_default_na=False,
+                skip_blank_lines=False,
+            )
+        except pd.errors.ParserError as exc:
+            raise InputFileError(f"{label}: not a readable CSV file ({_first_line(exc)})") from exc
+        except pd.errors.EmptyDataError as exc:
+            raise InputFileError(f"{label}: the file has no header row") from exc
+        cells = frame.fillna("").to_numpy(dtype=object)
     # Record i (0-based) is spreadsheet row i + 1.
-    table = _with_header(frame, label, first_row=1)
+    table = _with_header(cells, label, first_row=1)
     table.attrs["notes"] = [note] if note else []
     return table
 
@@ -188,7 +187,7 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
         raise InputFileError(f"{label}: {len(rows):,} rows is more than the {MAX_ROWS:,} allowed")
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
-    table = _with_header(frame, label, first_row=1)
+    table = _with_header(frame.to_numpy(dtype=object), label, first_row=1)
     table.attrs["date1904"] = date1904
     return table
 
@@ -449,24 +448,64 @@ def _column_letters(number: int) -> str:
     return letters or "A"
 
 
-def _with_header(frame: pd.DataFrame, label: str, first_row: int) -> pd.DataFrame:
+#: CSV text up to this many characters is split by the ``csv`` module (microseconds) rather
+#: than pandas' parser (about a millisecond of set-up per file): see ``_small_csv``.
+SMALL_CSV_CHARACTERS = 256 * 1024
+
+
+def _small_csv(text: str, delimiter: str, width: int) -> np.ndarray | None:
+    """The cells of a small CSV text as pandas' parser reads them (``header=None``, ``width``
+    columns, blank lines kept, every cell text, short rows padded with ""), or None to let
+    pandas read it: a large text, or anything out of the ordinary (a row wider than
+    ``width``, a stray or unclosed quote, no text), where pandas' own result or error
+    stands. tests/ingest/test_spreadsheets.py compares the two on random texts."""
+    if len(text) > SMALL_CSV_CHARACTERS or not text.strip():
+        return None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    cells = np.full((len(rows), width), "", dtype=object)
+    for i, row in enumerate(rows):
+        if len(row) > width:
+            return None
+        cells[i, : len(row)] = row
+    return cells
+
+
+def _with_header(cells: np.ndarray, label: str, first_row: int) -> pd.DataFrame:
     """Find the header (title rows may sit above it) and return the records below it.
 
     The header is the first row, among the first few, with at least half as many filled
-    cells as the fullest of them (and at least two).
+    cells as the fullest of them (and at least two). Rows whose cells are all empty are
+    dropped: they are layout, not records.
     """
-    counts = frame.head(_HEADER_SEARCH).map(filled).sum(axis=1)
-    if counts.empty or counts.max() < 2:
+    # Whole-array operations, not column by column or cell by cell: an export of a few
+    # rows costs microseconds here (tens of thousands of small files may be read).
+    counts = _filled_cells(cells[:_HEADER_SEARCH]).sum(axis=1)
+    if not len(counts) or counts.max() < 2:
         raise InputFileError(f"{label}: no header row found (no row with two or more names)")
-    header_at = int(counts[counts >= max(2, counts.max() / 2)].index[0])
+    header_at = int(np.flatnonzero(counts >= max(2, counts.max() / 2))[0])
     names = [
-        str(v).strip() if filled(v) else f"column_{j + 1}"
-        for j, v in enumerate(frame.iloc[header_at])
+        str(v).strip() if filled(v) else f"column_{j + 1}" for j, v in enumerate(cells[header_at])
     ]
-    body = frame.iloc[header_at + 1 :].reset_index(drop=True)
-    body.columns = _clean_header(names)
-    body.insert(0, ROW, range(header_at + first_row + 1, header_at + first_row + 1 + len(body)))
-    return body
+    body = cells[header_at + 1 :]
+    rows = np.arange(header_at + first_row + 1, header_at + first_row + 1 + len(body))
+    kept = _records(body)
+    table = pd.DataFrame(body[kept], columns=_clean_header(names), dtype=object)
+    table.insert(0, ROW, rows[kept])
+    return table
+
+
+def _records(cells: np.ndarray) -> np.ndarray:
+    """Which rows of a 2-D object array hold a record: some cell not empty, and, for a row
+    of only a few filled cells, not all of them spaces."""
+    counts = (np.where(pd.isna(cells), "", cells) != "").sum(axis=1)
+    records = counts > 0
+    sparse = np.flatnonzero(records & (counts <= 3))
+    if len(sparse):  # checked on those rows alone
+        records[sparse] = _filled_cells(cells[sparse]).any(axis=1)
+    return records
 
 
 def filled(value: object) -> bool:

@@ -161,6 +161,7 @@ def run_review(
     progress: Any = None,
     scheduler: str | None = None,
     force: bool = False,
+    reading: Any = None,
 ) -> ReviewResult:
     """Run the quarterly review of an assessment folder; see the module docstring.
 
@@ -169,12 +170,13 @@ def run_review(
     distributed scheduler to run the reports on (``tcp://host:8786``), instead of ``jobs``
     local worker processes. A team report whose inputs are unchanged since the last review
     into the same folder is kept (``maturity.reporting.incremental``); ``force`` rebuilds
-    every report.
+    every report. ``reading(files_read, files)`` is called as each export is read.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     assessment = load_organisation(assessment_path)
-    incidents = load_incidents(assessment)  # a user's mistake in the exports stops here, once
+    # A user's mistake in the exports stops here, once.
+    incidents = load_incidents(assessment, progress=reading)
     timings["load"] = time.perf_counter() - clock
     quarter = quarter or default_quarter(assessment, incidents)
     check_quarter(quarter, assessment, incidents)

@@ -20,6 +20,7 @@ specific layouts come first and ``generic`` last.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -34,7 +35,7 @@ from maturity.ingest.formats import (
     rootly,
     servicenow,
 )
-from maturity.ingest.formats.common import has_any, missing_required
+from maturity.ingest.formats.common import flag_columns, has_any, missing_required
 
 FORMATS: dict[str, ModuleType] = {
     module.NAME: module
@@ -52,6 +53,23 @@ def get_format(name: str, label: str) -> ModuleType:
         ) from None
 
 
+def reads_rows_alone(module: ModuleType, columns: Sequence[str]) -> bool:
+    """Whether ``module`` maps each row of a file with these columns on its own (no decision
+    taken from the other rows), so files of that layout can be normalised together.
+
+    Not so when a column makes rows depend on each other (``CROSS_ROW_COLUMNS``: an event
+    log, a zone column) or a custom-field column may feed a practice flag (whether it holds
+    links or yes/no is decided from all its cells)."""
+    return _rows_alone(module, tuple(columns))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rows_alone(module: ModuleType, columns: tuple[str, ...]) -> bool:
+    if has_any(columns, *getattr(module, "CROSS_ROW_COLUMNS", ())):
+        return False
+    return module is generic or not flag_columns(columns)
+
+
 def check_required(module: ModuleType, columns: Sequence[str], label: str,
                    supplied: Sequence[str] = ()) -> None:  # fmt: skip
     """A clear error when a file read as ``module``'s format lacks a column it needs."""
@@ -66,9 +84,9 @@ def check_required(module: ModuleType, columns: Sequence[str], label: str,
 def detect_format(columns: Sequence[str], label: str) -> ModuleType:
     """The first source module whose layout matches ``columns``; otherwise an error naming
     the nearest format and the columns it lacks."""
-    for module in FORMATS.values():
-        if module.matches(columns):
-            return module
+    module = _matching(tuple(columns))
+    if module is not None:
+        return module
     hint = ""
     nearest = _nearest(columns)
     if nearest is not None:
@@ -78,6 +96,14 @@ def detect_format(columns: Sequence[str], label: str) -> ModuleType:
         f"{label}: unknown layout (columns {_shown(columns)}){hint}; supported formats: "
         f"{', '.join(FORMATS)}; name one with 'format:' under sources in assessment.yaml"
     )
+
+
+@functools.lru_cache(maxsize=1024)  # many files share a header
+def _matching(columns: tuple[str, ...]) -> ModuleType | None:
+    for module in FORMATS.values():
+        if module.matches(columns):
+            return module
+    return None
 
 
 def _nearest(columns: Sequence[str]) -> ModuleType | None:

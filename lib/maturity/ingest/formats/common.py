@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -16,15 +17,78 @@ OFFSET_SUFFIX = "_offset_minutes"
 
 @dataclass
 class SourceContext:
-    """What a source module knows about the file it maps, and where it leaves notes."""
+    """What a source module knows about the file it maps, and where it leaves notes.
+
+    Several small files of one layout may be mapped as one table: then ``owner`` gives each
+    row's file (0, 1, 2, ...) and a note about rows (``note_rows``) is made for each file
+    from that file's rows alone, so each file gets the notes it would get read alone.
+    """
 
     label: str
     timezone: str
     notes: list[str] = field(default_factory=list)
+    #: How many of ``notes`` depend on the rows of the whole table (a count, an example) and
+    #: so would not hold for each of several files read together.
+    row_notes: int = 0
+    owner: pd.Series | None = None
+    #: Notes of one file read together with others: (place among ``notes``, file, text).
+    file_notes: list[tuple[int, Any, str]] = field(default_factory=list)
 
     def note(self, text: str) -> None:
-        """A remark about the whole file, shown by ``maturity validate`` and in reports."""
+        """A remark about the whole file that depends on its rows (prefer ``note_rows``,
+        which stays right when files are read together)."""
         self.notes.append(text)
+        self.row_notes += 1
+
+    def column_note(self, text: str) -> None:
+        """A remark that follows from the file's columns and settings alone (the same for
+        every file of that layout, whatever its rows)."""
+        self.notes.append(text)
+
+    def note_rows(self, mask: pd.Series, text_for: Callable[[pd.Index], str | None],
+                  every_file: bool = False) -> None:  # fmt: skip
+        """A remark about the rows where ``mask`` is true: ``text_for(index of those rows)``
+        for each file with such rows (for every file with ``every_file``, even with none);
+        ``text_for`` may return None for no remark."""
+        mask = mask.fillna(False).astype(bool)
+        if self.owner is None:
+            if every_file or mask.any():
+                self._add(None, text_for(mask.index[mask]))
+            return
+        hits = mask.index[mask]
+        by_file = pd.Series(hits, index=hits).groupby(self.owner[hits].to_numpy(), sort=True)
+        rows = {file: pd.Index(group.to_numpy()) for file, group in by_file}
+        files = self.owner.unique() if every_file else list(rows)
+        for file in sorted(files):
+            self._add(file, text_for(rows.get(file, pd.Index([], dtype=hits.dtype))))
+
+    def _add(self, file: Any, text: str | None) -> None:
+        if text is None:
+            return
+        if file is None:
+            self.notes.append(text)
+        else:
+            self.file_notes.append((len(self.notes), file, text))
+
+    def notes_by_file(self, files: Iterable[Any]) -> dict[Any, list[str]]:
+        """The notes of each of several files read together, in the order each would get
+        them read alone."""
+        own: dict[Any, list[tuple[int, str]]] = {}
+        for place, file, text in self.file_notes:
+            own.setdefault(file, []).append((place, text))
+        out: dict[Any, list[str]] = {}
+        for file in files:
+            if file not in own:
+                out[file] = list(self.notes)
+                continue
+            merged: list[str] = []
+            pending = own[file]
+            for place in range(len(self.notes) + 1):
+                merged.extend(text for at, text in pending if at == place)
+                if place < len(self.notes):
+                    merged.append(self.notes[place])
+            out[file] = merged
+        return out
 
 
 def normalise_name(name: str) -> str:
@@ -258,3 +322,8 @@ def custom_flags(raw: pd.DataFrame, out: pd.DataFrame,
                        if as_links else "yes/no cells; empty ones unknown")  # fmt: skip
                 context.note(f"{flag} read from the column '{name}' ({how})")
             break
+
+
+def flag_columns(columns: Iterable[str]) -> list[str]:
+    """The columns ``custom_flags`` would consider for some practice flag."""
+    return [str(c) for c in columns if any(_names_flag(str(c), w) for w in FLAG_WORDS.values())]

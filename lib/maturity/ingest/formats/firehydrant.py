@@ -89,7 +89,7 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
             (runbooks.fillna("") != "").map({True: "yes", False: "no"}).where(resolved)
         )
     else:
-        context.note("no runbooks column: runbook usage is unknown for this export, not 0%")
+        context.column_note("no runbooks column: runbook usage is unknown for this export, not 0%")
     if has_any(raw.columns, *REVIEW_COLUMNS):
         reviewed = text(column(raw, *REVIEW_COLUMNS)).fillna("") != ""
         out["review_done"] = reviewed.map({True: "yes", False: "no"}).where(resolved)

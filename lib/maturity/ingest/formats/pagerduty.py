@@ -30,6 +30,10 @@ from maturity.ingest.formats.common import (
 from maturity.wording import plural
 
 NAME = "pagerduty"
+#: Columns whose presence makes rows depend on each other:
+#: an account's zone column is read for all rows at once;
+#: such files are read one by one.
+CROSS_ROW_COLUMNS = ("time_zone",)
 #: Canonical columns this format cannot do without, and the headers each is read from.
 REQUIRED = {"incident_id": ("incident_number", "id"), "detected_at": ("created_on", "created_at")}
 #: Headers giving the recovery time; without any, no incident can count as resolved.
@@ -89,11 +93,18 @@ def to_canonical(raw: pd.DataFrame, context: SourceContext) -> pd.DataFrame:
 
     reason = text(column(raw, "resolve_reason", "resolve_reason.type")).str.lower()
     exclude(out, reason.str.contains("merge", na=False), "merged into another incident")
-    if len(raw) == EXPORT_CAP:
-        context.note(
-            f"exactly {EXPORT_CAP:,} rows: PagerDuty's CSV export stops there without warning, "
-            "so this file is probably truncated; export a shorter period"
-        )
+    context.note_rows(
+        pd.Series(True, index=raw.index),
+        lambda rows: (
+            (
+                f"exactly {EXPORT_CAP:,} rows: PagerDuty's CSV export stops there without warning, "
+                "so this file is probably truncated; export a shorter period"
+            )
+            if len(rows) == EXPORT_CAP
+            else None
+        ),
+        every_file=True,
+    )
     custom_flags(raw, out, context)
     return out
 
@@ -117,8 +128,10 @@ def _note_disagreement(
     end, _ = parse_timestamps(resolved, context.timezone)
     from_times = (end - start).dt.total_seconds() / 60
     differ = (from_times - seconds).abs() > 1.0
-    if differ.any():
-        context.note(
-            f"{plural(int(differ.sum()), 'row')}: seconds_to_resolve disagrees with the "
+    context.note_rows(
+        differ,
+        lambda rows: (
+            f"{plural(len(rows), 'row')}: seconds_to_resolve disagrees with the "
             "timestamps by over a minute; the timestamps are used"
-        )
+        ),
+    )

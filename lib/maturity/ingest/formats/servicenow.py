@@ -34,6 +34,10 @@ from maturity.ingest.spreadsheets import ROW
 from maturity.wording import plural
 
 NAME = "servicenow"
+#: Columns whose presence makes rows depend on each other:
+#: an event log's rows are reduced to each incident's latest state;
+#: such files are read one by one.
+CROSS_ROW_COLUMNS = ("sys_mod_count",)
 REQUIRED = {
     "incident_id": ("number", "Number"),
     "detected_at": ("opened_at", "sys_created_on", "Opened", "Created"),
