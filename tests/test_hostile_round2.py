@@ -835,3 +835,80 @@ def test_a_scheduler_killed_mid_review_still_gives_an_index(tmp_path: Path) -> N
         summary["portfolio"].get("error") or ""
     ]
     assert any("went away" in e for e in errors), errors
+
+
+# --- a native crash while making the board pack or the deck --------------------------------
+
+#: Made importable (``sitecustomize``) in every process of the review: the named functions
+#: abort the process as a native library's crash would (a Rust panic that aborts, a
+#: segfault), wherever they are called.
+_CRASHING = """
+import importlib.abc, importlib.util, os, sys
+
+CRASH = os.environ.get("MATURITY_TEST_CRASH", "").split(",")
+
+
+def crash(*args, **kwargs):
+    os.abort()
+
+
+class Crashing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        wanted = {"maturity.reporting.deck": "write_deck",
+                  "maturity.reporting.board_pack": "write_board_pack"}
+        if name not in wanted or wanted[name] not in CRASH:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        sys.meta_path.insert(0, self)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            setattr(module, wanted[name], crash)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, Crashing())
+"""
+
+
+@pytest.mark.slow  # a whole review: the slow tier
+@pytest.mark.parametrize("crashing", ["write_deck", "write_board_pack",
+                                      "write_deck,write_board_pack"])  # fmt: skip
+def test_a_native_crash_making_the_deck_or_board_pack_never_takes_down_the_review(
+    crashing: str, tmp_path: Path
+) -> None:
+    """Issue 26: a native abort (vl-convert's Rust panic on a name with an escape) while the
+    review made its board pack or deck ended the whole review (exit 134) and left a mixed
+    folder. Each is made in a process of its own: the review writes its index and summary,
+    and says in one line each which file could not be made."""
+    import json
+
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_CRASHING)
+    root = write_assessment(tmp_path / "tiny", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    out = tmp_path / "reports"
+    env = {**os.environ, "PYTHONPATH": f"{hooks}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "MATURITY_TEST_CRASH": crashing}  # fmt: skip
+    run = run_maturity("review", str(root), "--quarter", "2026-Q3", "--out", str(out), env=env)
+    assert run.returncode == 1, (run.returncode, run.stderr[-2000:])
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    folder = out / "tiny" / "2026-Q3"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (folder / "index.html").exists() and (folder / "summary.md").exists()
+    assert (folder / "teams" / "alpha.pdf").exists()  # every report written
+    problems = [line for line in run.stderr.splitlines() if line.startswith("maturity: ")]
+    expected = {"write_deck": "review.pptx could not be written: the process making it stopped",
+                "write_board_pack": "review.pdf could not be printed: the process making it "
+                "stopped"}  # fmt: skip
+    for name in crashing.split(","):
+        assert any(expected[name] in line for line in problems), run.stderr
+        assert any(expected[name] in p for p in summary["problems"]), summary["problems"]
+    assert len(problems) == len(crashing.split(",")), run.stderr
+    made = {"write_deck": "review.pptx", "write_board_pack": "review.pdf"}
+    for name, file in made.items():
+        assert (folder / file).exists() == (name not in crashing)

@@ -225,18 +225,16 @@ def _review_in(
     except OSError as exc:
         raise OutputError(f"{out}: cannot write reports there ({exc.strerror or exc})") from exc
     with _review_lock(out_dir):
-        printing = _start_printing() if pdf else None
         printer = _Printer() if pdf else None
         try:
             review = _run_reports(assessment, data, out_dir, pdf, progress, runner, timings,
                                   force)  # fmt: skip
             review.problems.extend(problems)
             clock = time.perf_counter()
-            if printer is not None and printing is not None:
-                # The board pack prints in its own process while this one makes the deck.
+            if printer is not None:
+                # The board pack and the deck are made at once, each in its own process.
                 pack = printer.start(review, assessment, data)
-                printing.join()
-                _write_deck(review, data)
+                printer.write_deck(review, data)
                 timings["deck"] = time.perf_counter() - clock
                 printer.finish(review, pack)
                 timings["board_pack"] = time.perf_counter() - clock
@@ -246,20 +244,6 @@ def _review_in(
         write_index(review, assessment, incidents)
         files.write_text(out_dir / "summary.md", summary_markdown(data, "index.html"))
     return review
-
-
-def _start_printing() -> threading.Thread:
-    """Import python-pptx (and the deck's module) in this process while the reports run,
-    in a thread: the deck needs it after the last report, and this process mostly waits
-    meanwhile (the board pack's libraries load in its own process, ``_Printer``)."""
-
-    def start() -> None:
-        with contextlib.suppress(Exception):  # the deck says what fails, if anything
-            import maturity.reporting.deck  # noqa: F401
-
-    thread = threading.Thread(target=start, name="maturity-printing", daemon=True)
-    thread.start()
-    return thread
 
 
 def _pack_sections(review: ReviewResult) -> list[Section]:
@@ -273,6 +257,25 @@ def _pack_sections(review: ReviewResult) -> list[Section]:
     return sections
 
 
+def _make_deck(path: Path, data: ReviewQuarter, pictures: dict[str, bytes | None],
+               failed: dict[str, str], heatmap: bytes | None) -> None:  # fmt: skip
+    """The deck's process: write ``review.pptx``."""
+    from maturity.reporting.deck import write_deck
+
+    write_deck(path, data, pictures, failed, heatmap=heatmap)
+
+
+def _warm_deck() -> None:
+    """The deck's process: python-pptx and the chart renderer loaded while the reports run."""
+    with contextlib.suppress(Exception):  # the deck says what fails, if anything
+        import maturity.reporting.deck  # noqa: F401
+
+
+#: What a review says when a process making the board pack or the deck stops without an
+#: answer (a native library aborting, the process killed): the reports are all written.
+_STOPPED = "the process making it stopped without an answer (a native library crashed?)"
+
+
 def _warm_printer() -> None:
     """The board pack's process: its libraries loaded while the reports run."""
     with contextlib.suppress(Exception):  # the board pack says what fails, if anything
@@ -283,17 +286,22 @@ def _warm_printer() -> None:
 
 
 class _Printer:
-    """Prints ``review.pdf`` (the board pack) in a process of its own, started (and warmed)
-    as the reports begin, so that it prints while this process makes the deck: both are a
-    few seconds of pure Python at 300 teams, and a re-run that rebuilds one team's report
-    would otherwise wait for one after the other. A failure to print the pack is noted, not
-    fatal (every report is already written)."""
+    """Prints ``review.pdf`` (the board pack) and writes ``review.pptx`` (the deck), each in
+    a process of its own, started (and warmed) as the reports begin: both are a few
+    seconds of pure Python at 300 teams and run at once, and both draw charts through
+    native libraries (WeasyPrint's, the chart engine's) from the organisation's own text,
+    so a native crash there (a Rust panic aborting, as a name with an escape once did)
+    ends that process alone: the review goes on to its index and summary and says which
+    file could not be made. Neither failure is fatal (every report is already written)."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
                                         initializer=_warm_printer)  # fmt: skip
-        self.pool.submit(int)  # start it now
+        self.deck_pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                             initializer=_warm_deck)  # fmt: skip
+        self.pool.submit(int)  # start them now
+        self.deck_pool.submit(int)
 
     def start(self, review: ReviewResult, assessment: Organisation,
               data: ReviewQuarter) -> Future[None]:  # fmt: skip
@@ -307,25 +315,28 @@ class _Printer:
         try:
             pack.result()
             review.board_pack = "review.pdf"
+        except BrokenProcessPool:
+            review.problems.append(f"review.pdf could not be printed: {_STOPPED}")
         except Exception as exc:  # its failure must not hide the reports
             review.problems.append(f"review.pdf could not be printed: {one_line(exc)}")
 
+    def write_deck(self, review: ReviewResult, data: ReviewQuarter) -> None:
+        """``review.pptx``, in the deck's process; a failure is noted, not fatal."""
+        pictures = {t.team: t.picture for t in review.teams}
+        failed = {t.team: t.error or "failed" for t in review.teams if t.status != "ok"}
+        heatmap = review.portfolio.picture if review.portfolio is not None else None
+        try:
+            self.deck_pool.submit(_make_deck, review.out_dir / "review.pptx", data, pictures,
+                                  failed, heatmap).result()  # fmt: skip
+            review.deck = "review.pptx"
+        except BrokenProcessPool:
+            review.problems.append(f"review.pptx could not be written: {_STOPPED}")
+        except Exception as exc:
+            review.problems.append(f"review.pptx could not be written: {one_line(exc)}")
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _write_deck(review: ReviewResult, data: ReviewQuarter) -> None:
-    """``review.pptx``; like the board pack, a failure to make it is noted, not fatal."""
-    from maturity.reporting.deck import write_deck
-
-    pictures = {t.team: t.picture for t in review.teams}
-    failed = {t.team: t.error or "failed" for t in review.teams if t.status != "ok"}
-    heatmap = review.portfolio.picture if review.portfolio is not None else None
-    try:
-        write_deck(review.out_dir / "review.pptx", data, pictures, failed, heatmap=heatmap)
-        review.deck = "review.pptx"
-    except Exception as exc:
-        review.problems.append(f"review.pptx could not be written: {one_line(exc)}")
+        self.deck_pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
