@@ -876,8 +876,9 @@ sys.meta_path.insert(0, Crashing())
 
 
 @pytest.mark.slow  # a whole review: the slow tier
-@pytest.mark.parametrize("crashing", ["write_deck", "write_board_pack",
-                                      "write_deck,write_board_pack"])  # fmt: skip
+@pytest.mark.parametrize(
+    "crashing", ["write_deck", "write_board_pack", "write_deck,write_board_pack"]
+)
 def test_a_native_crash_making_the_deck_or_board_pack_never_takes_down_the_review(
     crashing: str, tmp_path: Path
 ) -> None:
@@ -912,3 +913,81 @@ def test_a_native_crash_making_the_deck_or_board_pack_never_takes_down_the_revie
     made = {"write_deck": "review.pptx", "write_board_pack": "review.pdf"}
     for name, file in made.items():
         assert (folder / file).exists() == (name not in crashing)
+
+
+#: ``sitecustomize`` for every process of a run: calamine's ``from_path`` aborts the process
+#: reading a workbook whose path holds ``MATURITY_TEST_CRASH_ON``, as a native crash would.
+_CRASHING_READER = """
+import importlib.abc, importlib.util, os, sys
+
+ON = os.environ["MATURITY_TEST_CRASH_ON"]
+
+
+class Crashing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "python_calamine":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            real = module.CalamineWorkbook
+
+            class CalamineWorkbook:
+                @staticmethod
+                def from_path(path, *args, **kwargs):
+                    if ON in str(path):
+                        os.abort()
+                    return real.from_path(path, *args, **kwargs)
+
+            module.CalamineWorkbook = CalamineWorkbook
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, Crashing())
+"""
+
+
+def _crashing_reader(tmp_path: Path, on: str) -> dict[str, str]:
+    hooks = tmp_path / "reader-hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_CRASHING_READER)
+    path = f"{hooks}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+    return {**os.environ, "PYTHONPATH": path, "MATURITY_TEST_CRASH_ON": on}
+
+
+def _log_workbook(path: Path) -> None:
+    book = Workbook()
+    book.active.append(["incident_id", "title", "team", "detected_at", "resolved_at"])
+    book.active.append(
+        ["W1", "queue stuck", "alpha", "2026-08-01T10:00:00Z", "2026-08-01T11:00:00Z"]
+    )
+    book.save(path)
+
+
+def test_a_native_crash_reading_an_export_costs_that_file_alone(tmp_path: Path) -> None:
+    """Issue 26: calamine aborting (exit 134) on one workbook ended validate and review.
+    Workbooks are read in a helper process: that file is one line, the others are read."""
+    root = write_assessment(tmp_path / "org", tiny_files())
+    _log_workbook(root / "incidents" / "crash-log.xlsx")
+    _log_workbook(root / "incidents" / "good-log.xlsx")
+    run = run_maturity("validate", str(root), env=_crashing_reader(tmp_path, "crash-log"))
+    line = one_clean_line(run, 2, "incidents/crash-log.xlsx", "the reader crashed on it")
+    assert line.startswith("maturity: ")
+    assert "incidents/good-log.xlsx: 1 row, 1 used" in run.stdout  # read after the crash
+    assert "incidents/export.csv: 7 rows" in run.stdout
+
+
+def test_a_native_crash_reading_an_answers_workbook_is_that_team_s_problem(tmp_path) -> None:
+    root = write_assessment(tmp_path / "org", tiny_files(), answers={"2026-Q3": ALPHA_ANSWERS})
+    _answers_workbook(root, "beta")
+    run = run_maturity("score", str(root), "--quarter", "2026-Q3",
+                       env=_crashing_reader(tmp_path, "beta.xlsx"))  # fmt: skip
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    assert run.returncode in (0, 1, 2), (run.returncode, run.stderr)
+    assert "beta.xlsx" in run.stderr + run.stdout and "crashed" in run.stderr + run.stdout
+    assert "alpha" in run.stdout.lower()  # the other team is scored

@@ -185,27 +185,15 @@ def _text(cell: Any, value: str) -> Any:
 
 def read_workbook(path: Path, label: str) -> dict[str, Any]:
     """A filled workbook's content in the shape of an answers YAML file."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    from maturity.ingest.spreadsheets import check_workbook, is_reader_panic
+    from maturity.ingest.spreadsheets import check_workbook, read_sheets_safely
 
     check_workbook(path, label, every_sheet=True)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-        if COVER not in names or QUESTIONS not in names:
-            raise InputFileError(
-                f"{label}: not a questionnaire workbook (needs sheets {COVER} and {QUESTIONS}; "
-                "make one with 'maturity template')"
-            )
-        cover = workbook.get_sheet_by_name(COVER).to_python(skip_empty_area=False)
-        rows = workbook.get_sheet_by_name(QUESTIONS).to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError) as exc:
-        raise InputFileError(f"{label}: not a readable XLSX workbook ({exc})") from exc
-    except BaseException as exc:  # a panic in the Rust reader: this workbook's problem
-        if not is_reader_panic(exc):
-            raise
-        raise InputFileError(f"{label}: not a readable XLSX workbook (the reader failed)") from None
+    _names, (cover, rows) = read_sheets_safely(path, label, [COVER, QUESTIONS])
+    if cover is None or rows is None:
+        raise InputFileError(
+            f"{label}: not a questionnaire workbook (needs sheets {COVER} and {QUESTIONS}; "
+            "make one with 'maturity template')"
+        )
     data: dict[str, Any] = {"answers": {}, "targets": {}}
     for row in cover:
         if len(row) < 2 or not isinstance(row[0], str):

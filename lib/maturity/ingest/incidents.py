@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from maturity.errors import ConfigError, InputFileError
-from maturity.ingest import cache
+from maturity.ingest import cache, sheet_reader
 from maturity.ingest.cells import (
     day_first_order,
     day_first_orders,
@@ -190,6 +190,7 @@ def _load(files: Iterable[Path], assessment: Organisation | None,
         reading.read(order, path, label, settings)
         reading.done(order + 1, len(paths))
     frames, notes, errors = reading.finish()
+    sheet_reader.close()  # the helper reading workbooks stops with the reading
     if errors and file_errors is None:
         raise errors[0]
     if file_errors is not None:

@@ -169,20 +169,8 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 
 def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
-    from python_calamine import CalamineError, CalamineWorkbook
-
     date1904 = check_workbook(path, label)
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError) as exc:
-        raise InputFileError(f"{label}: not a readable XLSX workbook ({_first_line(exc)})") from exc
-    except BaseException as exc:  # a panic in the Rust reader: that file's problem alone
-        if not is_reader_panic(exc):
-            raise
-        raise InputFileError(f"{label}: not a readable XLSX workbook (the reader failed: "
-                             f"{_first_line(exc)})") from None  # fmt: skip
+    _names, (rows,) = read_sheets_safely(path, label, [0])
     if len(rows) > MAX_ROWS:
         raise InputFileError(f"{label}: {len(rows):,} rows is more than the {MAX_ROWS:,} allowed")
     width = max((len(r) for r in rows), default=0)
@@ -192,10 +180,22 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     return table
 
 
-def is_reader_panic(exc: BaseException) -> bool:
-    """Whether ``exc`` is a panic raised out of a Rust extension (pyo3's PanicException,
-    a BaseException): a broken file's problem, to be reported as one."""
-    return type(exc).__name__ == "PanicException"
+def read_sheets_safely(path: Path, label: str,
+                       wanted: list[int | str]) -> tuple[list[str], list[Any]]:  # fmt: skip
+    """The workbook's sheet names and the rows of each sheet ``wanted`` (None for a name it
+    lacks), read in a helper process (``sheet_reader``): whatever calamine refuses, a panic
+    in it, or a crash of the process reading, is a one-line InputFileError naming the file."""
+    from maturity.ingest.sheet_reader import read_sheets
+
+    status, value = read_sheets(str(path), wanted)
+    if status == "ok":
+        return value
+    detail = {
+        "error": lambda: _first_line(ValueError(value)),
+        "panic": lambda: f"the reader failed: {_first_line(ValueError(value))}",
+        "crashed": lambda: "the reader crashed on it",
+    }[status]()
+    raise InputFileError(f"{label}: not a readable XLSX workbook ({detail})")
 
 
 def check_workbook(path: Path, label: str, *, every_sheet: bool = False) -> bool:

@@ -46,6 +46,7 @@ from maturity import files
 from maturity.assessment.answers import AnswerProblem
 from maturity.errors import InputFileError, PeriodError
 from maturity.files import OutputError, inside
+from maturity.ingest import sheet_reader
 from maturity.ingest.incidents import (
     REJECTED,
     USED,
@@ -184,6 +185,7 @@ def run_review(
     runner = ClusterRunner(scheduler) if scheduler else LocalRunner(jobs, pdf)
     try:
         data = ReviewQuarter.load(assessment, quarter, incidents=incidents, timings=timings)
+        sheet_reader.close()  # every workbook is read: its helper stops before the reports
         review = _review_in(assessment, data, out, pdf, progress, runner, timings, force)
     except BaseException:  # Ctrl-C, SIGTERM (as an interrupt), a failure: stop them now
         runner.stop()
