@@ -38,7 +38,7 @@ review: $(STAMP) ## run the quarterly review of the example organisation into re
 lab: $(STAMP) ## JupyterLab on the explorer (your copy in lab/; headless: LAB_ARGS=--no-browser)
 	$(BIN)/python -m maturity.lab $(LAB_ARGS)
 
-test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 16 min on 2 cores)
+test: $(STAMP) ## the test suite: unit, notebooks, nbval, browser (about 20 min on 2 cores)
 	$(BIN)/pytest -m "not slow"
 
 test-slow: $(STAMP) ## the slow tier: end-to-end runs, the README walk-through, the wheel
