@@ -338,11 +338,6 @@ _INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
 #: The joiners that do show, between two letters of a script that joins (Persian, the
 #: Indic scripts) or in an emoji sequence: allowed there, never beside ASCII.
 _JOINERS = "\u200c\u200d"
-#: The common invisible characters, as the inside of a character class, for cells read from
-#: exports (a team cell pasted with a zero-width space still names its team).
-INVISIBLE = (
-    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u2028\u2029"
-)
 
 
 def invisible_at(name: str) -> int | None:

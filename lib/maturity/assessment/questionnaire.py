@@ -188,7 +188,7 @@ def read_workbook(path: Path, label: str) -> dict[str, Any]:
     from maturity.ingest.spreadsheets import check_workbook, read_sheets_safely
 
     check_workbook(path, label, every_sheet=True)
-    _names, (cover, rows) = read_sheets_safely(path, label, [COVER, QUESTIONS])
+    cover, rows = read_sheets_safely(path, label, [COVER, QUESTIONS])
     if cover is None or rows is None:
         raise InputFileError(
             f"{label}: not a questionnaire workbook (needs sheets {COVER} and {QUESTIONS}; "

@@ -51,7 +51,6 @@ from maturity.ingest.formats.common import (
 from maturity.ingest.record import CANONICAL_COLUMNS, FLAG_COLUMNS, TEXT_COLUMNS, TIMESTAMP_COLUMNS
 from maturity.ingest.spreadsheets import ROW, check_readable, read_table
 from maturity.organisation import (
-    INVISIBLE,
     NOT_TEXT,
     Organisation,
     SourceSettings,
@@ -182,13 +181,14 @@ def _load(files: Iterable[Path], assessment: Organisation | None,
           file_errors: list[str] | None = None, progress: Progress | None = None,
           ) -> IncidentSet:  # fmt: skip
     timezone = assessment.timezone if assessment else "UTC"
-    reading = _Reading(timezone, progress)
+    reading = _Reading(timezone)
     paths = list(files)
     for order, path in enumerate(paths):
         label = assessment.relative(path) if assessment else str(path)
         settings = assessment.source_settings(path) if assessment else SourceSettings(str(path))
         reading.read(order, path, label, settings)
-        reading.done(order + 1, len(paths))
+        if progress is not None:
+            progress(order + 1, len(paths))
     frames, notes, errors = reading.finish()
     sheet_reader.close()  # the helper reading workbooks stops with the reading
     if errors and file_errors is None:
@@ -335,9 +335,8 @@ class _Reading:
     Rows keep the files' order (``_ORDER``); each file's notes, errors likewise.
     """
 
-    def __init__(self, timezone: str, progress: Progress | None) -> None:
+    def __init__(self, timezone: str) -> None:
         self.timezone = timezone
-        self.progress = progress
         self.frames: list[pd.DataFrame] = []
         self.notes: dict[int, list[dict[str, str]]] = {}
         self.errors: dict[int, InputFileError | ConfigError] = {}
@@ -349,10 +348,6 @@ class _Reading:
             self._read(order, path, label, settings)
         except (InputFileError, ConfigError) as exc:
             self.errors[order] = exc
-
-    def done(self, files_read: int, files: int) -> None:
-        if self.progress is not None:
-            self.progress(files_read, files)
 
     def finish(self) -> tuple[list[pd.DataFrame], list[dict[str, str]], list[Exception]]:
         for layout in list(self.layouts):
@@ -372,8 +367,7 @@ class _Reading:
             return
         layout = json.dumps(
             [source.NAME, [str(c) for c in raw.columns], bool(raw.attrs.get("date1904")),
-             settings.format, settings.timezone, settings.columns, settings.day_first,
-             settings.severity_map, settings.test_titles],
+             _how_read(settings)],
             sort_keys=True, default=str,
         )  # fmt: skip
         if raw.empty:
@@ -397,8 +391,7 @@ class _Reading:
                                        settings.severity_map)  # fmt: skip
             self.header_only[layout] = (rows, context.notes)
             self.frames.append(rows.assign(**{_ORDER: order}))
-        texts = self.header_only[layout][1]
-        self.notes[order] = [{"file": label, "format": source.NAME, "note": n} for n in texts]
+        self.notes[order] = _file_notes(label, source, self.header_only[layout][1])
 
     def _flush(self, layout: str) -> None:
         group = self.layouts.pop(layout)
@@ -438,9 +431,9 @@ class _Reading:
                                        group.settings, self.timezone,
                                        group.settings.severity_map, date_order,
                                        owner[part.index])  # fmt: skip
-        except (InputFileError, ConfigError):
-            rows, context = None, None
-        if rows is None or context is None or context.row_notes:
+        except (InputFileError, ConfigError):  # each file's own error, read alone
+            context = None
+        if context is None or context.row_notes:
             half = len(members) // 2
             self._part(group, raw, owner, members[:half], date_order)
             self._part(group, raw, owner, members[half:], date_order)
@@ -452,9 +445,7 @@ class _Reading:
         rows[_ORDER] = np.array([f.order for f in files])[owners]
         self.frames.append(rows)
         for i, texts in context.notes_by_file(members).items():
-            self.notes[files[i].order] = [
-                {"file": files[i].label, "format": group.source.NAME, "note": n} for n in texts
-            ]
+            self.notes[files[i].order] = _file_notes(files[i].label, group.source, texts)
 
     def _alone(self, group: _Layout, small: _Small) -> None:
         try:
@@ -463,9 +454,7 @@ class _Reading:
         except (InputFileError, ConfigError) as exc:
             self.errors[small.order] = exc
             return
-        notes = [{"file": small.label, "format": group.source.NAME, "note": n}
-                 for n in context.notes]  # fmt: skip
-        self._keep(small.order, rows, notes)
+        self._keep(small.order, rows, _file_notes(small.label, group.source, context.notes))
 
 
 def _read_file(
@@ -477,14 +466,9 @@ def _read_file(
 ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """One export's normalised rows and notes, from the cache when the file is unchanged
     (``read``: its raw table and format, when already read)."""
-    check_readable(path, label)  # a missing, odd or unreadable path: one line
     key = cache.file_key(
-        path,
-        {"label": label, "org_timezone": org_timezone, "format": settings.format,
-         "timezone": settings.timezone, "columns": settings.columns,
-         "day_first": settings.day_first, "severity_map": settings.severity_map,
-         "test_titles": settings.test_titles},
-    )  # fmt: skip
+        path, {"label": label, "org_timezone": org_timezone, **_how_read(settings)}
+    )
     cached = cache.load(key)
     if cached is not None:
         return cached
@@ -493,6 +477,19 @@ def _read_file(
     rows = normalise_table(raw, source, label, settings, org_timezone, notes, settings.severity_map)
     cache.store(key, rows, notes)
     return rows, notes
+
+
+def _how_read(settings: SourceSettings) -> dict[str, Any]:
+    """The settings that change how an export reads (all of ``SourceSettings`` but its
+    path): part of its cache key, and of the layout small files are read together by."""
+    return {"format": settings.format, "timezone": settings.timezone,
+            "columns": settings.columns, "day_first": settings.day_first,
+            "severity_map": settings.severity_map, "test_titles": settings.test_titles}  # fmt: skip
+
+
+def _file_notes(label: str, source: Any, texts: Iterable[str]) -> list[dict[str, str]]:
+    """Notes about one file, as the ledger lists them."""
+    return [{"file": label, "format": source.NAME, "note": text} for text in texts]
 
 
 def _read_raw(path: Path, label: str, settings: SourceSettings) -> tuple[pd.DataFrame, Any]:
@@ -520,7 +517,7 @@ def normalise_table(
     columns parsed, and each row's ``exclude`` / ``reject`` reason (the ledger's), with the
     file's notes added to ``notes``."""
     rows, context = _normalise(raw, source, label, settings, org_timezone, severity_map)
-    notes.extend({"file": label, "format": source.NAME, "note": n} for n in context.notes)
+    notes.extend(_file_notes(label, source, context.notes))
     return rows
 
 
@@ -766,11 +763,11 @@ def _attribute_teams(rows: pd.DataFrame, assessment: Organisation) -> str | None
                 return key
         return pd.NA
 
-    # A cell is matched as it looks: composed, without characters that show nothing (a
-    # zero-width space pasted from a chat), in any case.
+    # A cell is matched as it looks (``name_skeleton``: a zero-width space pasted from a
+    # chat, NFD, any case), each distinct cell once.
     def as_seen(cells: pd.Series) -> pd.Series:
-        text = cells.astype("string").str.normalize("NFC")
-        return text.str.replace(f"[{INVISIBLE}]", "", regex=True).str.strip().str.lower()
+        text = cells.astype("string")
+        return text.map({cell: name_skeleton(cell) for cell in text.dropna().unique()})
 
     named = as_seen(rows["team"]).map(by_name)
     mapped = as_seen(rows["service"]).map(service_team)

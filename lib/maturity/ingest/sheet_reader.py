@@ -9,8 +9,8 @@ importing nothing but python_calamine, so such a workbook is that file's one-lin
 the next file is read by a new helper. (A plain subprocess, not multiprocessing: that would
 run the caller's own script again in the helper unless it had a ``__main__`` guard.)
 
-``read_sheets`` returns ``(status, value)``: ``("ok", (sheet names, rows of each sheet
-asked for, None for a name the workbook lacks))``, ``("error", message)`` for what
+``read_sheets`` returns ``(status, value)``: ``("ok", rows of each sheet asked for, None
+for a name the workbook lacks)``, ``("error", message)`` for what
 calamine refuses, ``("panic", message)`` for a Rust panic it raised, ``("crashed", "")``
 when the helper died reading the file. Requests and answers are pickles over the helper's
 stdin and stdout (it is this package, run by this process: nothing else writes there).
@@ -100,7 +100,7 @@ def _read(path: str, wanted: list[int | str]) -> tuple[str, Any]:
             found = (workbook.get_sheet_by_index(sheet) if isinstance(sheet, int)
                      else workbook.get_sheet_by_name(sheet))  # fmt: skip
             sheets.append(found.to_python(skip_empty_area=False))
-        return "ok", (names, sheets)
+        return "ok", sheets
     except (CalamineError, OSError, ValueError, IndexError) as exc:
         return "error", str(exc)
     except BaseException as exc:  # pyo3's PanicException is a BaseException

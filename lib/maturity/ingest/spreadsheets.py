@@ -50,14 +50,10 @@ def read_table(path: Path, label: str | None = None) -> pd.DataFrame:
         raise InputFileError(f"{label}: the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = _read_csv(path, label)
-    elif suffix == ".xlsx":
-        table = _read_xlsx(path, label)
-    else:
-        raise InputFileError(
-            f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx"
-        )
-    return table
+        return _read_csv(path, label)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, label)
+    raise InputFileError(f"{label}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
 
 
 def _filled_cells(cells: np.ndarray) -> np.ndarray:
@@ -170,7 +166,7 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     date1904 = check_workbook(path, label)
-    _names, (rows,) = read_sheets_safely(path, label, [0])
+    (rows,) = read_sheets_safely(path, label, [0])
     if len(rows) > MAX_ROWS:
         raise InputFileError(f"{label}: {len(rows):,} rows is more than the {MAX_ROWS:,} allowed")
     width = max((len(r) for r in rows), default=0)
@@ -180,21 +176,18 @@ def _read_xlsx(path: Path, label: str) -> pd.DataFrame:
     return table
 
 
-def read_sheets_safely(path: Path, label: str,
-                       wanted: list[int | str]) -> tuple[list[str], list[Any]]:  # fmt: skip
-    """The workbook's sheet names and the rows of each sheet ``wanted`` (None for a name it
-    lacks), read in a helper process (``sheet_reader``): whatever calamine refuses, a panic
-    in it, or a crash of the process reading, is a one-line InputFileError naming the file."""
+def read_sheets_safely(path: Path, label: str, wanted: list[int | str]) -> list[Any]:
+    """The rows of each sheet ``wanted`` (None for a name the workbook lacks), read in a
+    helper process (``sheet_reader``): whatever calamine refuses, a panic in it, or a crash
+    of the process reading, is a one-line InputFileError naming the file."""
     from maturity.ingest.sheet_reader import read_sheets
 
     status, value = read_sheets(str(path), wanted)
     if status == "ok":
         return value
-    detail = {
-        "error": lambda: _first_line(ValueError(value)),
-        "panic": lambda: f"the reader failed: {_first_line(ValueError(value))}",
-        "crashed": lambda: "the reader crashed on it",
-    }[status]()
+    first = value.strip().splitlines()[0] if value.strip() else "no detail"
+    detail = {"error": first, "panic": f"the reader failed: {first}",
+              "crashed": "the reader crashed on it"}[status]  # fmt: skip
     raise InputFileError(f"{label}: not a readable XLSX workbook ({detail})")
 
 
